@@ -19,6 +19,9 @@ struct RouteTarget {
   std::string public_key;    // Langfuse project public key (pk-lf-...)
   std::string secret_key;    // never logged
   Egress egress = Egress::kOtlp;
+  // Config said "auto": export/ asks GET /api/public/health at start and sets `egress`
+  // (Langfuse >= 3.22 → kOtlp, older → kLegacy).
+  bool egress_auto = false;
   std::string environment;   // stamped on events without one; empty = none
   absl::Duration timeout = absl::Seconds(10);
   std::string ca_file;       // for https; empty = system store

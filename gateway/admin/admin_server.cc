@@ -1,0 +1,89 @@
+#include "gateway/admin/admin_server.h"
+
+#include <httplib.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace tracegate::admin {
+
+absl::Status SplitHostPort(const std::string& listen, std::string* host, int* port) {
+  const size_t colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return absl::InvalidArgumentError(absl::StrCat("\"", listen, "\" is not host:port"));
+  }
+  *host = listen.substr(0, colon);
+  if (host->size() >= 2 && host->front() == '[' && host->back() == ']') {
+    *host = host->substr(1, host->size() - 2);
+  }
+  if (!absl::SimpleAtoi(listen.substr(colon + 1), port) || *port < 0 || *port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat("\"", listen, "\" has no valid port"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(AdminServerOptions options) {
+  std::string host;
+  int port = 0;
+  if (absl::Status st = SplitHostPort(options.listen, &host, &port); !st.ok()) return st;
+  std::unique_ptr<AdminServer> self(new AdminServer());
+  self->options_ = std::move(options);
+  self->server_ = std::make_unique<httplib::Server>();
+  httplib::Server& svr = *self->server_;
+  AdminServer* raw = self.get();
+
+  svr.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok\n", "text/plain");
+  });
+  svr.Get("/readyz", [raw](const httplib::Request&, httplib::Response& res) {
+    std::string reason = raw->options_.not_ready_reason ? raw->options_.not_ready_reason() : "";
+    if (reason.empty()) {
+      res.set_content("ready\n", "text/plain");
+    } else {
+      res.status = 503;
+      res.set_content(reason + "\n", "text/plain");
+    }
+  });
+  svr.Get("/metrics", [raw](const httplib::Request&, httplib::Response& res) {
+    res.set_content(raw->options_.metrics_text ? raw->options_.metrics_text() : "",
+                    "text/plain; version=0.0.4");
+  });
+  svr.Get("/admin/dead-letters", [raw](const httplib::Request& req, httplib::Response& res) {
+    size_t limit = 100;
+    if (req.has_param("limit") && !absl::SimpleAtoi(req.get_param_value("limit"), &limit)) {
+      res.status = 400;
+      res.set_content("limit: not a number\n", "text/plain");
+      return;
+    }
+    if (!raw->options_.dead_letters_json) {
+      res.status = 404;
+      return;
+    }
+    auto body = raw->options_.dead_letters_json(req.get_param_value("route"), limit);
+    if (!body.ok()) {
+      res.status = body.status().code() == absl::StatusCode::kNotFound ? 404 : 400;
+      res.set_content(std::string(body.status().message()) + "\n", "text/plain");
+      return;
+    }
+    res.set_content(*body, "application/json");
+  });
+
+  if (port == 0) {
+    port = svr.bind_to_any_port(host);
+    if (port < 0) return absl::UnavailableError(absl::StrCat("admin: cannot bind ", host));
+  } else if (!svr.bind_to_port(host, port)) {
+    return absl::UnavailableError(absl::StrCat("admin: cannot bind ", self->options_.listen));
+  }
+  self->port_ = port;
+  self->thread_ = std::thread([raw] { raw->server_->listen_after_bind(); });
+  return self;
+}
+
+void AdminServer::Stop() {
+  if (server_) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+AdminServer::~AdminServer() { Stop(); }
+
+}  // namespace tracegate::admin

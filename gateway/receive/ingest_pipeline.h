@@ -1,0 +1,65 @@
+// The receive side of one request batch, after authentication:
+//   route → validate → stamp → dedupe → queue, and one result per event.
+//
+// Contract
+// - Process() handles one request for an authenticated principal and fills `response`
+//   with exactly one EventResult per event, in request order. A bad event is REJECTED
+//   alone (INVALID_ARGUMENT / PERMISSION_DENIED / NOT_FOUND with a reason naming the
+//   field); it never affects the others.
+// - Call-level errors (returned Status): INVALID_ARGUMENT when the batch is too large,
+//   PERMISSION_DENIED when the key may write none of the workspaces in the batch.
+// - Dedupe is one Deduper call per workspace per request; the queue gets one Append per
+//   route per request. When the deduper or queue is down, the affected events are REJECTED
+//   UNAVAILABLE (or RESOURCE_EXHAUSTED for a full route) with a retry hint, and ids that
+//   were marked are forgotten again so the client's retry is not taken for a duplicate.
+// - ACCEPTED is only reported after Queue::Append returned OK.
+// - Process() blocks on the deduper and queue: call it from a worker thread, never from a
+//   gRPC reactor. It moves accepted events out of `request`.
+// - Thread-safe: any number of threads may call Process() at once.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "gateway/core/clock.h"
+#include "gateway/core/deduper.h"
+#include "gateway/core/principal.h"
+#include "gateway/core/queue.h"
+#include "gateway/core/route_target.h"
+#include "gateway/core/telemetry.h"
+#include "tracegate/v1/ingest_service.pb.h"
+
+namespace tracegate::receive {
+
+// Stage hooks, wired by server/ to route::Router and validate::Validator.
+using RouteLookup =
+    std::function<std::shared_ptr<const core::RouteTarget>(absl::string_view workspace)>;
+using EventValidator = std::function<absl::Status(const tracegate::v1::TraceEvent&, absl::Time)>;
+
+struct IngestPipelineOptions {
+  RouteLookup route;
+  EventValidator validate;
+  core::Deduper* deduper = nullptr;
+  core::Queue* queue = nullptr;
+  core::Telemetry* telemetry = &core::Telemetry::Noop();
+  const core::Clock* clock = &core::Clock::Real();
+  size_t max_events_per_batch = 10000;
+  // Retry hint given with UNAVAILABLE / RESOURCE_EXHAUSTED rejections.
+  absl::Duration retry_after = absl::Seconds(1);
+};
+
+class IngestPipeline {
+ public:
+  static absl::StatusOr<std::unique_ptr<IngestPipeline>> Create(IngestPipelineOptions options);
+
+  absl::Status Process(const core::Principal& principal, tracegate::v1::IngestRequest& request,
+                       tracegate::v1::IngestResponse& response) const;
+
+ private:
+  explicit IngestPipeline(IngestPipelineOptions options) : options_(std::move(options)) {}
+  const IngestPipelineOptions options_;
+};
+
+}  // namespace tracegate::receive

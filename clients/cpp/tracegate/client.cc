@@ -1,0 +1,105 @@
+#include "tracegate/client.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+
+namespace tracegate::client {
+namespace {
+
+absl::Status FromGrpc(const grpc::Status& st) {
+  if (st.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(st.error_code()), st.error_message());
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+absl::StatusOr<std::unique_ptr<Client>> Client::Create(const ClientOptions& options) {
+  std::shared_ptr<grpc::ChannelCredentials> creds;
+  if (options.tls) {
+    grpc::SslCredentialsOptions ssl;
+    if (!options.ca_file.empty()) {
+      auto ca = ReadFile(options.ca_file);
+      if (!ca.ok()) return ca.status();
+      ssl.pem_root_certs = *ca;
+    }
+    if (!options.cert_file.empty()) {
+      auto cert = ReadFile(options.cert_file);
+      if (!cert.ok()) return cert.status();
+      auto key = ReadFile(options.key_file);
+      if (!key.ok()) return key.status();
+      ssl.pem_cert_chain = *cert;
+      ssl.pem_private_key = *key;
+    }
+    creds = grpc::SslCredentials(ssl);
+  } else {
+    creds = grpc::InsecureChannelCredentials();
+  }
+  grpc::ChannelArguments args;
+  args.SetMaxSendMessageSize(64 << 20);
+  auto channel = grpc::CreateCustomChannel(options.endpoint, creds, args);
+  return std::unique_ptr<Client>(
+      new Client(options, tracegate::v1::IngestService::NewStub(channel)));
+}
+
+void Client::Prepare(grpc::ClientContext& ctx) const {
+  if (!options_.api_key.empty()) ctx.AddMetadata("authorization", "Bearer " + options_.api_key);
+  ctx.set_deadline(std::chrono::system_clock::now() +
+                   std::chrono::milliseconds(absl::ToInt64Milliseconds(options_.timeout)));
+}
+
+absl::StatusOr<tracegate::v1::IngestResponse> Client::Send(
+    const tracegate::v1::IngestRequest& request) {
+  grpc::ClientContext ctx;
+  Prepare(ctx);
+  tracegate::v1::IngestResponse response;
+  grpc::Status st = stub_->Ingest(&ctx, request, &response);
+  if (!st.ok()) return FromGrpc(st);
+  return response;
+}
+
+absl::StatusOr<std::vector<tracegate::v1::IngestResponse>> Client::SendStream(
+    const std::vector<tracegate::v1::IngestRequest>& requests) {
+  grpc::ClientContext ctx;
+  Prepare(ctx);
+  auto stream = stub_->IngestStream(&ctx);
+  absl::flat_hash_map<uint64_t, size_t> index;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    tracegate::v1::IngestRequest r = requests[i];
+    r.set_batch_id(i + 1);
+    index[i + 1] = i;
+    if (!stream->Write(r)) break;
+  }
+  stream->WritesDone();
+  std::vector<tracegate::v1::IngestResponse> out(requests.size());
+  size_t answered = 0;
+  tracegate::v1::IngestResponse resp;
+  while (stream->Read(&resp)) {
+    auto it = index.find(resp.batch_id());
+    if (it == index.end()) continue;
+    resp.set_batch_id(requests[it->second].batch_id());
+    out[it->second] = resp;
+    ++answered;
+  }
+  grpc::Status st = stream->Finish();
+  if (!st.ok()) return FromGrpc(st);
+  if (answered != requests.size()) {
+    return absl::UnavailableError(absl::StrCat("stream ended with ", answered, " of ",
+                                               requests.size(), " batches answered"));
+  }
+  return out;
+}
+
+}  // namespace tracegate::client

@@ -1,8 +1,11 @@
-"""Fixtures that run the Langfuse emulator as a subprocess on port 0.
+"""Test harness: runs the Langfuse emulator as a subprocess on port 0.
 
-``start_emulator(*args)`` starts one, reads its ``PORT <n>`` line (up to the
-newline, with a deadline) and returns an ``Emulator`` client.  Every process
-started is terminated at teardown, and the teardown asserts it really exited.
+Kept apart from conftest.py so tests can import it by a unique module name.
+
+``spawn(*args)`` starts one, reads its ``PORT <n>`` line (up to the newline,
+with a deadline) and returns an ``Emulator`` client; ``stop`` ends it.  The
+fixtures ``start_emulator`` (a factory) and ``emu`` (a shared v4 server, reset
+per test) stop every process they started and assert that it really exited.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import os
 import selectors
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
@@ -85,34 +89,67 @@ def _read_port(proc: subprocess.Popen, deadline_s: float = 15.0) -> int:
             raise RuntimeError("emulator printed no PORT line in time")
         chunk = os.read(proc.stdout.fileno(), 1)
         if not chunk:
-            raise RuntimeError("emulator exited: %s" % proc.stderr.read().decode())
+            raise RuntimeError("emulator exited with %s" % proc.wait(timeout=5))
         line += chunk
     word, port = line.decode().split()
     assert word == "PORT"
     return int(port)
 
 
+def spawn(*args, lifetime: float = 120.0) -> Emulator:
+    """Starts an emulator; its stderr goes to a temporary file (never a full pipe)."""
+    cmd = [sys.executable, SCRIPT, "--host", "127.0.0.1", "--port", "0",
+           "--public-key", PK, "--secret-key", SK,
+           "--max-lifetime-seconds", str(lifetime)] + list(args)
+    log = tempfile.TemporaryFile()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log)
+    proc.log = log
+    try:
+        return Emulator(proc, _read_port(proc))
+    except Exception:
+        stop(proc)
+        raise
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Terminates the process (kill after 5 s) and checks that it is gone."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+    proc.stdout.close()
+    proc.log.close()
+    assert proc.poll() is not None, "emulator process still running"
+
+
 @pytest.fixture
 def start_emulator():
-    procs = []
+    """Factory fixture: ``start_emulator(*cli_args)``; all are stopped at teardown."""
+    started = []
 
     def start(*args, lifetime: float = 120.0) -> Emulator:
-        cmd = [sys.executable, SCRIPT, "--host", "127.0.0.1", "--port", "0",
-               "--public-key", PK, "--secret-key", SK,
-               "--max-lifetime-seconds", str(lifetime)] + list(args)
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        procs.append(proc)
-        return Emulator(proc, _read_port(proc))
+        emu = spawn(*args, lifetime=lifetime)
+        started.append(emu)
+        return emu
 
     yield start
-    for proc in procs:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
-        proc.stdout.close()
-        proc.stderr.close()
-        assert proc.poll() is not None, "emulator process still running"
+    for emu in started:
+        stop(emu.proc)
+
+
+@pytest.fixture(scope="module")
+def v4_emulator():
+    """One default (v4.16.0) emulator per test module; use the ``emu`` fixture."""
+    emu = spawn("--server-version", "4.16.0", lifetime=600.0)
+    yield emu
+    stop(emu.proc)
+
+
+@pytest.fixture
+def emu(v4_emulator):
+    """The module's v4 emulator, reset (records, log, faults) before each test."""
+    v4_emulator.reset()
+    return v4_emulator

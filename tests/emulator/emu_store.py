@@ -223,9 +223,10 @@ class Store:
             for event in events:
                 kind = v.entity_kind(event["type"])
                 key = (kind, event["body"]["id"])
-                group = self._groups.setdefault(key, {"events": [], "traceId": uuid.uuid4().hex})
+                group = self._groups.setdefault(key, {"events": {}, "traceId": uuid.uuid4().hex})
                 self._seq += 1
-                group["events"].append((event, self._seq))
+                # Same envelope id = same S3 object: a re-sent event replaces itself.
+                group["events"][event["id"]] = (event, self._seq)
                 touched.add(key)
             for key in touched:
                 self._recompute(key)
@@ -234,7 +235,7 @@ class Store:
     def _recompute(self, key: Tuple[str, str]) -> None:
         kind, body_id = key
         group = self._groups[key]
-        ordered = sorted(group["events"], key=lambda item: (
+        ordered = sorted(group["events"].values(), key=lambda item: (
             v.iso_to_ms(item[0]["timestamp"]) or "", not item[0]["type"].endswith("-create"),
             item[1]))
         merged: dict = {}

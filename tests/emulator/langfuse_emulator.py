@@ -221,14 +221,14 @@ class Handler(BaseHTTPRequestHandler):
         if method != "POST":
             self._finish(rec, 405, {"error": "Method Not Allowed", "message": "Use POST"})
             return
+        if len(raw) > INGESTION_LIMIT:  # Next's body parser runs before the handler
+            rec["errors"].append("body larger than 4.5 MB")
+            self._finish(rec, 413, {"error": "PayloadTooLarge", "message": "Body exceeded 4.5mb limit"})
+            return
         scope, problem = self._authenticate(rec)
         if problem:
             rec["errors"].append(problem)
             self._finish(rec, 401, {"error": "UnauthorizedError", "message": problem})
-            return
-        if len(raw) > INGESTION_LIMIT:
-            rec["errors"].append("body larger than 4.5 MB")
-            self._finish(rec, 413, {"error": "PayloadTooLarge", "message": "Body exceeded 4.5mb limit"})
             return
         problem = None
         if "application/json" not in (self.headers.get("Content-Type") or "").lower():
@@ -276,6 +276,8 @@ class Handler(BaseHTTPRequestHandler):
                 fail(401, "Access Scope Denied", "Bearer (scores) keys may send scores only")
             elif problem is not None:
                 fail(400, "Invalid request data", problem)
+            elif etype in v.EXTRA_CREATE_TYPES and not self.server.has_extra_types:
+                fail(400, "Invalid request data", "type: %s needs Langfuse >= 3.98.2" % etype)
             elif violations and cfg.strict_openapi:
                 fail(400, "Invalid request data", "OpenAPI spec violation: " + "; ".join(violations))
             elif etype == "sdk-log":
@@ -291,6 +293,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def _otel(self, method, raw, query):
         rec = self._new_record("otel", raw)
+        if not self.server.has_otel:
+            self._send(404, {"message": "Not found (OTel ingestion needs Langfuse >= 3.22.0)"})
+            return
         if self._apply_fault("otel", rec) == "done":
             return
         if method != "POST":
@@ -376,6 +381,15 @@ class Handler(BaseHTTPRequestHandler):
         self._send(200 if ok else 408, {"reached": ok, "counts": counts, "wanted": wanted})
 
 
+def parse_version(text: str) -> tuple:
+    """"v4.16.0" -> (4, 16, 0); missing or non-numeric parts count as 0."""
+    parts = []
+    for piece in (text.strip().lstrip("vV").split("-")[0].split(".") + ["0", "0"])[:3]:
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts)
+
+
 def _status_message(status: int) -> str:
     return {400: "Invalid request data", 401: "Authentication error",
             404: "Resource not found", 500: "Internal Server Error"}.get(status, "Error")
@@ -395,15 +409,20 @@ class EmulatorServer(ThreadingHTTPServer):
         self.keys_by_secret = {secret: public for public, secret in keys}
         self.spec = spec
         self.store = emu_store.Store()
-        major = int((config.server_version.split(".")[0] or "0").lstrip("v") or 0)
-        self.major = major
-        self.v4_events_only = major >= 4 and config.write_mode == "events_only"
+        self.version = parse_version(config.server_version)
+        self.major = self.version[0]
+        self.v4_events_only = self.major >= 4 and config.write_mode == "events_only"
+        # Version gates from INGESTION.md: the OTel route exists since v3.22.0, the
+        # seven extra *-create types are accepted since v3.98.2.
+        self.has_otel = self.version >= (3, 22, 0)
+        self.has_extra_types = self.version >= (3, 98, 2)
         self.record_file = open(config.record_file, "a", encoding="utf-8") if config.record_file else None
         self._record_lock = threading.Lock()
 
     def describe(self) -> dict:
         return {"version": self.config.server_version, "major": self.major,
-                "v4_events_only": self.v4_events_only,
+                "v4_events_only": self.v4_events_only, "otel_route": self.has_otel,
+                "extra_observation_types": self.has_extra_types,
                 "openapi": self.spec.path if self.spec else None,
                 "strict_openapi": bool(self.config.strict_openapi)}
 

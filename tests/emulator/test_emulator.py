@@ -13,7 +13,7 @@ from opentelemetry.proto.collector.trace.v1 import trace_service_pb2
 from opentelemetry.proto.common.v1 import common_pb2
 from opentelemetry.proto.trace.v1 import trace_pb2
 
-from conftest import PK, SK, SPEC, basic
+from emu_harness import PK, SK, SPEC, basic
 
 TS = "2026-03-01T10:00:00.000Z"
 TRACE_ID = bytes.fromhex("0af7651916cd43dd8448eb211c80319c")
@@ -59,11 +59,6 @@ def span(span_id, parent=b"", name="op", attrs=None, trace_id=TRACE_ID, status_c
     s.attributes.extend(kv(k, v) for k, v in (attrs or {}).items())
     s.status.code = status_code
     return s
-
-
-@pytest.fixture
-def emu(start_emulator):
-    return start_emulator("--server-version", "4.16.0")
 
 
 # -- health, auth, content types ------------------------------------------------
@@ -272,6 +267,27 @@ def test_v4_refuses_trace_events_but_accepts_scores(start_emulator, version, tra
         assert {e["message"] for e in body["errors"]} == {"Event type not accepted"}
     else:
         assert state["observations"]["a1"]["type"] == "AGENT"
+
+
+def test_old_v3_has_no_otel_route_nor_extra_types(start_emulator):
+    emu = start_emulator("--server-version", "3.21.0")
+    assert emu.otel(export([span(ROOT_ID)])).status == 404
+    body = emu.ingest([event("e1", "agent-create", {"id": "a1", "traceId": "t1"}),
+                       event("e2", "span-create", {"id": "s1", "traceId": "t1"})]).json()
+    assert [e["id"] for e in body["errors"]] == ["e1"] and len(body["successes"]) == 1
+    assert emu.state()["server"]["otel_route"] is False
+
+
+def test_resent_batch_is_idempotent(start_emulator):
+    emu = start_emulator("--server-version", "3.225.4")
+    batch = [event("e1", "span-create", {"id": "s1", "traceId": "t1", "name": "a"}),
+             event("e2", "span-update", {"id": "s1", "endTime": "2026-03-01T10:00:05Z"},
+                   ts="2026-03-01T10:00:05Z")]
+    emu.ingest(batch)
+    first = emu.state()["observations"]
+    emu.ingest(batch)
+    assert emu.state()["observations"] == first
+    assert first["s1"]["endTime"] == "2026-03-01T10:00:05.000Z" and first["s1"]["name"] == "a"
 
 
 # -- faults and control API ------------------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 import emu_mapping
 import emu_store
 import emu_validate as v
-from conftest import SPEC, basic
+from emu_harness import SPEC, basic
 
 
 @pytest.mark.parametrize("ts, ok", [
@@ -121,6 +121,13 @@ def test_store_merge_keeps_immutables_and_nulls_do_not_clear_io():
                            ("environment",))
     assert target == {"id": "t", "input": {"a": 1}, "environment": "a",
                       "metadata": {"metadata": "scalar"}}
+
+
+def test_parse_version():
+    import langfuse_emulator
+    assert langfuse_emulator.parse_version("v4.16.0") == (4, 16, 0)
+    assert langfuse_emulator.parse_version("3.98") == (3, 98, 0)
+    assert langfuse_emulator.parse_version("3.225.4-rc1") == (3, 225, 4)
 
 
 def test_fault_validation():

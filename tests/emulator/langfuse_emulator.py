@@ -24,6 +24,8 @@ Limits: no persistence, no read API (``/api/public/traces`` etc.), no rate limit
 unless injected as a fault, no score-config checks, and only the common OTel
 attribute conventions (see emu_mapping).  It binds 127.0.0.1 by default, prints
 ``PORT <n>`` on stdout once listening, and exits after --max-lifetime-seconds.
+Each connection gets its own thread (HTTP/1.1 keep-alive); all state sits in one
+``emu_store.Store`` behind a lock, so concurrent requests are safe.
 """
 
 from __future__ import annotations
@@ -252,44 +254,50 @@ class Handler(BaseHTTPRequestHandler):
         self._finish(rec, 207, result, decoded=doc)
 
     def _process_batch(self, batch, scope, fault, rec) -> dict:
-        cfg, store, spec = self.server.config, self.server.store, self.server.spec
         successes, errors, accepted = [], [], []
         rec["n_events"] = len(batch)
         for index, event in enumerate(batch):
             eid = v.envelope_id(event)
-            etype = event.get("type") if isinstance(event, dict) else None
-
-            def fail(status, message, detail):
-                errors.append({"id": eid, "status": status, "message": message, "error": detail})
-            violations = spec.validate(event) if spec else []
-            problem = v.validate_event(event)
-            if violations:
-                store.record_spec_violation({"time": rec["time"], "event_id": eid,
-                                             "type": etype, "errors": violations})
-            if fault and index == fault["event_index"]:
-                fail(fault["status"], fault.get("message") or _status_message(fault["status"]),
-                     "Injected fault")
-            elif self.server.v4_events_only and etype in v.V4_REFUSED_TYPES:
-                fail(400, "Event type not accepted",
-                     "%s is not accepted in Langfuse v4 events_only mode" % etype)
-            elif scope == "bearer" and etype not in v.SCORE_SCOPE_TYPES:
-                fail(401, "Access Scope Denied", "Bearer (scores) keys may send scores only")
-            elif problem is not None:
-                fail(400, "Invalid request data", problem)
-            elif etype in v.EXTRA_CREATE_TYPES and not self.server.has_extra_types:
-                fail(400, "Invalid request data", "type: %s needs Langfuse >= 3.98.2" % etype)
-            elif violations and cfg.strict_openapi:
-                fail(400, "Invalid request data", "OpenAPI spec violation: " + "; ".join(violations))
-            elif etype == "sdk-log":
+            injected = fault if fault and index == fault["event_index"] else None
+            verdict = self._judge_event(event, eid, scope, injected, rec)
+            if verdict == "sdk-log":
                 continue  # neither a success nor an error (processEventBatch)
+            if verdict is not None:
+                status, message, detail = verdict
+                errors.append({"id": eid, "status": status, "message": message, "error": detail})
+                continue
+            successes.append({"id": eid, "status": 201})
+            if event["body"].get("id") is None:
+                rec["warnings"].append("event %s has no body.id: 201 but dropped" % eid)
             else:
-                successes.append({"id": eid, "status": 201})
-                if event["body"].get("id") is None:
-                    rec["warnings"].append("event %s has no body.id: 201 but dropped" % eid)
-                else:
-                    accepted.append(event)
-        store.apply_legacy(accepted)
+                accepted.append(event)
+        self.server.store.apply_legacy(accepted)
         return {"successes": successes, "errors": errors}
+
+    def _judge_event(self, event, eid, scope, injected, rec):
+        """None to accept, "sdk-log" to skip silently, else (status, message, error)."""
+        server = self.server
+        etype = event.get("type") if isinstance(event, dict) else None
+        violations = server.spec.validate(event) if server.spec else []
+        if violations:
+            server.store.record_spec_violation({"time": rec["time"], "event_id": eid,
+                                                "type": etype, "errors": violations})
+        problem = v.validate_event(event)
+        if injected:
+            return (injected["status"], injected.get("message")
+                    or _status_message(injected["status"]), "Injected fault")
+        if server.v4_events_only and etype in v.V4_REFUSED_TYPES:
+            return (400, "Event type not accepted",
+                    "%s is not accepted in Langfuse v4 events_only mode" % etype)
+        if scope == "bearer" and etype not in v.SCORE_SCOPE_TYPES:
+            return 401, "Access Scope Denied", "Bearer (scores) keys may send scores only"
+        if problem is not None:
+            return 400, "Invalid request data", problem
+        if etype in v.EXTRA_CREATE_TYPES and not server.has_extra_types:
+            return 400, "Invalid request data", "type: %s needs Langfuse >= 3.98.2" % etype
+        if violations and server.config.strict_openapi:
+            return 400, "Invalid request data", "OpenAPI spec violation: " + "; ".join(violations)
+        return "sdk-log" if etype == "sdk-log" else None
 
     def _otel(self, method, raw, query):
         rec = self._new_record("otel", raw)
@@ -477,8 +485,7 @@ def main(argv=None) -> int:
         except (OSError, ValueError, ImportError) as exc:
             sys.stderr.write("emulator: cannot load OpenAPI spec %s: %s\n" % (spec_path, exc))
             return 2
-    if config.strict_openapi is None:
-        config.strict_openapi = spec is not None
+    config.strict_openapi = spec is not None and config.strict_openapi is not False
     server = EmulatorServer(config, keys, spec)
 
     def stop(*_):

@@ -52,5 +52,7 @@ std::string EnvelopeId(absl::string_view workspace, absl::string_view event_id);
 
 // Lower-case hex of `bytes`.
 std::string ToLowerHex(absl::string_view bytes);
+// Whether `text` is exactly ToLowerHex(bytes) (no allocation).
+bool IsLowerHexOf(absl::string_view text, absl::string_view bytes);
 
 }  // namespace tracegate::translate

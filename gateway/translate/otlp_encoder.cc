@@ -55,16 +55,28 @@ const char* LevelName(v1::Level level) {
   }
 }
 
-void SetIds(absl::string_view trace_id, absl::string_view span_id,
-            absl::string_view parent_id, Span* span) {
+// Sets the span's ids; each id is mapped (hashed) once. Returns the original ids that
+// the mapping changed (empty when unchanged), for metadata.
+struct OriginalIds {
+  absl::string_view span, trace, parent;
+};
+OriginalIds SetIds(absl::string_view trace_id, absl::string_view span_id,
+                   absl::string_view parent_id, Span* span) {
+  OriginalIds originals;
   TraceIdBytes t = OtlpTraceIdBytes(trace_id);
   span->set_trace_id(t.data(), t.size());
+  if (!IsLowerHexOf(trace_id, absl::string_view(t.data(), t.size()))) originals.trace = trace_id;
   SpanIdBytes s = OtlpSpanIdBytes(span_id);
   span->set_span_id(s.data(), s.size());
+  if (!IsLowerHexOf(span_id, absl::string_view(s.data(), s.size()))) originals.span = span_id;
   if (!parent_id.empty()) {
     SpanIdBytes p = OtlpSpanIdBytes(parent_id);
     span->set_parent_span_id(p.data(), p.size());
+    if (!IsLowerHexOf(parent_id, absl::string_view(p.data(), p.size()))) {
+      originals.parent = parent_id;
+    }
   }
+  return originals;
 }
 
 // Writes a JSON object of `map` (sorted keys) via `write(value, out)`; nothing for an
@@ -111,21 +123,15 @@ absl::Status AddTraceLevel(const T& t, absl::string_view original_trace_id,
   return absl::OkStatus();
 }
 
-void AddObservationMetadata(const v1::Observation& o, SpanAttributes* attrs) {
-  absl::string_view original_id, original_trace, original_parent;
-  if (OtlpMappingChangesObservationId(o.id())) original_id = o.id();
-  if (OtlpMappingChangesTraceId(o.trace_id())) original_trace = o.trace_id();
-  if (!o.parent_observation_id().empty() &&
-      OtlpMappingChangesObservationId(o.parent_observation_id())) {
-    original_parent = o.parent_observation_id();
-  }
+void AddObservationMetadata(const v1::Observation& o, const OriginalIds& originals,
+                            SpanAttributes* attrs) {
   std::string* out = attrs->NewString("langfuse.observation.metadata");
   JsonObjectWriter obj(out);
   const absl::string_view skip[] = {kMetaObservationId, kMetaTraceId, kMetaParentId};
   AppendStructMembers(o.metadata(), skip, &obj);
-  obj.StringIfNotEmpty(kMetaObservationId, original_id);
-  obj.StringIfNotEmpty(kMetaTraceId, original_trace);
-  obj.StringIfNotEmpty(kMetaParentId, original_parent);
+  obj.StringIfNotEmpty(kMetaObservationId, originals.span);
+  obj.StringIfNotEmpty(kMetaTraceId, originals.trace);
+  obj.StringIfNotEmpty(kMetaParentId, originals.parent);
   obj.Close();
   if (obj.empty()) attrs->DropLast();
 }
@@ -226,7 +232,7 @@ absl::Status OtlpBatchEncoder::AddObservation(const v1::TraceEvent& event) {
   if (o.trace_id().empty()) return absl::InvalidArgumentError("observation.trace_id is required");
 
   Span* span = scope_->add_spans();
-  SetIds(o.trace_id(), o.id(), o.parent_observation_id(), span);
+  const OriginalIds originals = SetIds(o.trace_id(), o.id(), o.parent_observation_id(), span);
   span->set_name(o.name());
   span->set_kind(Span::SPAN_KIND_INTERNAL);
   uint64_t start = ToUnixNanos(o.has_start_time() ? o.start_time() : event.timestamp());
@@ -250,7 +256,7 @@ absl::Status OtlpBatchEncoder::AddObservation(const v1::TraceEvent& event) {
   if (!status.ok()) {
     status = absl::InvalidArgumentError(absl::StrCat("observation ", status.message()));
   }
-  AddObservationMetadata(o, &attrs);
+  AddObservationMetadata(o, originals, &attrs);
   AddModelAttributes(o, &attrs);
   attrs.String("langfuse.version", o.version().empty() ? o.trace().version() : o.version());
   attrs.String("langfuse.release", o.trace().release());
@@ -270,7 +276,7 @@ absl::Status OtlpBatchEncoder::AddTrace(const v1::TraceEvent& event) {
   if (t.id().empty()) return absl::InvalidArgumentError("trace.id is required");
 
   Span* span = scope_->add_spans();
-  SetIds(t.id(), t.id(), {}, span);
+  const OriginalIds originals = SetIds(t.id(), t.id(), {}, span);
   span->set_name(t.name());
   span->set_kind(Span::SPAN_KIND_INTERNAL);
   uint64_t at = ToUnixNanos(t.has_timestamp() ? t.timestamp() : event.timestamp());
@@ -280,9 +286,7 @@ absl::Status OtlpBatchEncoder::AddTrace(const v1::TraceEvent& event) {
   SpanAttributes attrs(span);
   attrs.Bool("langfuse.internal.as_root", true);
   attrs.String("langfuse.observation.type", "span");
-  absl::string_view original_id;
-  if (OtlpMappingChangesTraceId(t.id())) original_id = t.id();
-  absl::Status status = AddTraceLevel(t, original_id, &attrs);
+  absl::Status status = AddTraceLevel(t, originals.trace, &attrs);
   attrs.String("langfuse.version", t.version());
   attrs.String("langfuse.release", t.release());
   attrs.String("langfuse.environment",

@@ -105,9 +105,8 @@ absl::StatusOr<std::shared_ptr<const core::Principal>> Authenticator::Authentica
 
 absl::Status Authorize(const core::Principal& principal, absl::string_view workspace) {
   if (principal.MayWrite(workspace)) return absl::OkStatus();
-  return absl::PermissionDeniedError(absl::StrCat("api key '", principal.key_name,
-                                                  "' may not write workspace '", workspace,
-                                                  "'"));
+  return absl::PermissionDeniedError(
+      absl::StrCat("api key '", principal.key_name, "' may not write workspace '", workspace, "'"));
 }
 
 }  // namespace tracegate::auth

@@ -27,8 +27,7 @@ inline bool HasControl(absl::string_view s) {
 }
 
 // Checks an unsigned value lies in [lo, hi].
-inline absl::Status CheckRange(absl::string_view path, uint64_t value, uint64_t lo,
-                               uint64_t hi) {
+inline absl::Status CheckRange(absl::string_view path, uint64_t value, uint64_t lo, uint64_t hi) {
   if (value < lo || value > hi) {
     return FieldError(path, absl::StrCat("must be between ", lo, " and ", hi));
   }

@@ -97,9 +97,10 @@ absl::StatusOr<LoadedConfig> LoadConfigFile(const std::string& path, const EnvLo
   LoadedConfig loaded;
   loaded.config = std::move(parsed->config);
   if (parsed->facts.has_literal_secret && (st.st_mode & S_IROTH) != 0) {
-    loaded.warnings.push_back(absl::StrCat(
-        path, ": holds a Langfuse secret_key and is readable by every user; run "
-              "`chmod o-r` on it or take the key from ${ENV} or secret_key_file"));
+    loaded.warnings.push_back(
+        absl::StrCat(path,
+                     ": holds a Langfuse secret_key and is readable by every user; run "
+                     "`chmod o-r` on it or take the key from ${ENV} or secret_key_file"));
   }
   for (int i = 0; i < loaded.config.routes_size(); ++i) {
     const std::string& file = loaded.config.routes(i).langfuse().secret_key_file();

@@ -17,8 +17,7 @@ using google::protobuf::FieldDescriptor;
 using nlohmann::json;
 
 absl::Status Error(const std::string& path, absl::string_view problem) {
-  return absl::InvalidArgumentError(
-      absl::StrCat(path.empty() ? "<root>" : path, ": ", problem));
+  return absl::InvalidArgumentError(absl::StrCat(path.empty() ? "<root>" : path, ": ", problem));
 }
 
 // Integer fields: a JSON integer, or a string holding one. Range-checked.
@@ -117,8 +116,7 @@ absl::Status CheckValue(const FieldDescriptor& field, const std::string& path, j
   return CheckScalar(field, path, value);
 }
 
-absl::Status CheckRepeated(const FieldDescriptor& field, const std::string& path,
-                           json* value) {
+absl::Status CheckRepeated(const FieldDescriptor& field, const std::string& path, json* value) {
   if (!value->is_array()) return Error(path, "must be a list");
   for (size_t i = 0; i < value->size(); ++i) {
     const std::string item_path = absl::StrCat(path, "[", i, "]");

@@ -53,11 +53,10 @@ absl::Status ValidateServer(const v1::Server& server) {
 absl::Status ValidateLimits(const v1::Limits& limits, const v1::Server& server) {
   TG_RETURN_IF_ERROR(
       CheckRange("limits.max_events_per_batch", limits.max_events_per_batch(), 1, 100000));
-  TG_RETURN_IF_ERROR(CheckRange("limits.max_event_bytes", limits.max_event_bytes(), 1024,
-                                UINT32_MAX));
+  TG_RETURN_IF_ERROR(
+      CheckRange("limits.max_event_bytes", limits.max_event_bytes(), 1024, UINT32_MAX));
   if (limits.max_event_bytes() > server.max_receive_message_bytes()) {
-    return FieldError("limits.max_event_bytes",
-                      "must not exceed server.max_receive_message_bytes");
+    return FieldError("limits.max_event_bytes", "must not exceed server.max_receive_message_bytes");
   }
   TG_RETURN_IF_ERROR(CheckRange("limits.max_id_chars", limits.max_id_chars(), 1, 800));
   TG_RETURN_IF_ERROR(CheckDuration(limits.max_future_skew(), "limits.max_future_skew"));
@@ -67,10 +66,8 @@ absl::Status ValidateLimits(const v1::Limits& limits, const v1::Server& server) 
 }
 
 absl::Status ValidateExport(const v1::Export& exp, const v1::Limits& limits) {
-  TG_RETURN_IF_ERROR(
-      CheckRange("export.max_batch_events", exp.max_batch_events(), 1, 100000));
-  TG_RETURN_IF_ERROR(
-      CheckRange("export.max_batch_bytes", exp.max_batch_bytes(), 1024, 3500000));
+  TG_RETURN_IF_ERROR(CheckRange("export.max_batch_events", exp.max_batch_events(), 1, 100000));
+  TG_RETURN_IF_ERROR(CheckRange("export.max_batch_bytes", exp.max_batch_bytes(), 1024, 3500000));
   if (exp.max_batch_bytes() < limits.max_event_bytes()) {
     return FieldError("export.max_batch_bytes", "must be at least limits.max_event_bytes");
   }
@@ -86,8 +83,7 @@ absl::Status ValidateExport(const v1::Export& exp, const v1::Limits& limits) {
   if (exp.gzip_level() < 1 || exp.gzip_level() > 9) {
     return FieldError("export.gzip_level", "must be between 1 and 9");
   }
-  TG_RETURN_IF_ERROR(
-      CheckRange("export.workers_per_route", exp.workers_per_route(), 1, 64));
+  TG_RETURN_IF_ERROR(CheckRange("export.workers_per_route", exp.workers_per_route(), 1, 64));
   return absl::OkStatus();
 }
 
@@ -96,8 +92,7 @@ absl::Status ValidateRest(const v1::Config& config) {
   TG_RETURN_IF_ERROR(
       CheckRange("dedupe.max_entries", config.dedupe().max_entries(), 1, UINT32_MAX));
   if (config.queue().max_events_per_route() < config.limits().max_events_per_batch()) {
-    return FieldError("queue.max_events_per_route",
-                      "must be at least limits.max_events_per_batch");
+    return FieldError("queue.max_events_per_route", "must be at least limits.max_events_per_batch");
   }
   const std::string& level = config.logging().level();
   if (level != "debug" && level != "info" && level != "warn" && level != "error") {

@@ -60,10 +60,10 @@ absl::Status ValidateTarget(const v1::LangfuseTarget& target, const std::string&
   if (!IsHttpUrl(target.base_url())) {
     return FieldError(path + ".base_url", "must be an http(s) URL");
   }
-  TG_RETURN_IF_ERROR(CheckKeySource(target.public_key(), target.public_key_file(), path,
-                                    "public_key"));
-  TG_RETURN_IF_ERROR(CheckKeySource(target.secret_key(), target.secret_key_file(), path,
-                                    "secret_key"));
+  TG_RETURN_IF_ERROR(
+      CheckKeySource(target.public_key(), target.public_key_file(), path, "public_key"));
+  TG_RETURN_IF_ERROR(
+      CheckKeySource(target.secret_key(), target.secret_key_file(), path, "secret_key"));
   if (HasControl(target.public_key()) || HasControl(target.secret_key())) {
     return FieldError(path, "keys must not contain control characters");
   }
@@ -131,15 +131,14 @@ absl::Status ValidateKeys(const v1::Config& config,
     const std::string path = Indexed("api_keys", i);
     if (key.name().empty()) return FieldError(path + ".name", "required");
     if (key.name().size() > kMaxKeyNameChars || HasControl(key.name())) {
-      return FieldError(path + ".name",
-                        absl::StrCat("must be 1..", kMaxKeyNameChars,
-                                     " characters without control characters"));
+      return FieldError(path + ".name", absl::StrCat("must be 1..", kMaxKeyNameChars,
+                                                     " characters without control characters"));
     }
     auto [name_it, new_name] = names.emplace(key.name(), i);
     if (!new_name) {
-      return FieldError(path + ".name", absl::StrCat("duplicate of ",
-                                                     Indexed("api_keys", name_it->second),
-                                                     ".name"));
+      return FieldError(
+          path + ".name",
+          absl::StrCat("duplicate of ", Indexed("api_keys", name_it->second), ".name"));
     }
     if (key.sha256().empty()) return FieldError(path + ".sha256", "required");
     if (!IsLowerHex64(key.sha256())) {
@@ -148,8 +147,8 @@ absl::Status ValidateKeys(const v1::Config& config,
     }
     auto [digest_it, new_digest] = digests.emplace(key.sha256(), i);
     if (!new_digest) {
-      return FieldError(path + ".sha256", absl::StrCat("same key as ",
-                                                       Indexed("api_keys", digest_it->second)));
+      return FieldError(path + ".sha256",
+                        absl::StrCat("same key as ", Indexed("api_keys", digest_it->second)));
     }
     if (key.workspaces().empty()) {
       return FieldError(path + ".workspaces", "at least one workspace is required");
@@ -159,8 +158,7 @@ absl::Status ValidateKeys(const v1::Config& config,
       const std::string ws_path = Indexed(path + ".workspaces", j);
       TG_RETURN_IF_ERROR(CheckWorkspaceName(workspace, ws_path));
       if (workspace != "*" && !has_catch_all && !owner.contains(workspace)) {
-        return FieldError(ws_path,
-                          absl::StrCat("workspace \"", workspace, "\" has no route"));
+        return FieldError(ws_path, absl::StrCat("workspace \"", workspace, "\" has no route"));
       }
     }
   }

@@ -9,8 +9,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "yaml-cpp/yaml.h"
 
 namespace tracegate::config {
@@ -74,16 +74,15 @@ std::string Join(const std::string& path, absl::string_view key) {
 }
 
 absl::Status Error(const std::string& path, absl::string_view problem) {
-  return absl::InvalidArgumentError(
-      absl::StrCat(path.empty() ? "<root>" : path, ": ", problem));
+  return absl::InvalidArgumentError(absl::StrCat(path.empty() ? "<root>" : path, ": ", problem));
 }
 
 class Converter {
  public:
   Converter(const EnvLookup& env, YamlFacts* facts) : env_(env), facts_(facts) {}
 
-  absl::Status Convert(const YAML::Node& node, const std::string& path,
-                       absl::string_view key, int depth, nlohmann::json* out) {
+  absl::Status Convert(const YAML::Node& node, const std::string& path, absl::string_view key,
+                       int depth, nlohmann::json* out) {
     if (depth > kMaxDepth) return Error(path, "nested too deeply");
     if (++nodes_ > kMaxNodes) return Error(path, "document has too many nodes");
     switch (node.Type()) {
@@ -98,8 +97,8 @@ class Converter {
         size_t index = 0;
         for (const YAML::Node& child : node) {
           nlohmann::json value;
-          absl::Status s = Convert(child, absl::StrCat(path, "[", index, "]"), "", depth + 1,
-                                   &value);
+          absl::Status s =
+              Convert(child, absl::StrCat(path, "[", index, "]"), "", depth + 1, &value);
           if (!s.ok()) return s;
           out->push_back(std::move(value));
           ++index;
@@ -128,8 +127,8 @@ class Converter {
   }
 
  private:
-  absl::Status ConvertScalar(const YAML::Node& node, const std::string& path,
-                             absl::string_view key, nlohmann::json* out) {
+  absl::Status ConvertScalar(const YAML::Node& node, const std::string& path, absl::string_view key,
+                             nlohmann::json* out) {
     const std::string& tag = node.Tag();
     const std::string& raw = node.Scalar();
     const bool plain = tag == "?";
@@ -197,8 +196,8 @@ absl::StatusOr<nlohmann::json> YamlToJson(absl::string_view yaml, const EnvLooku
   try {
     docs = YAML::LoadAll(std::string(yaml));
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat("line ", e.mark.line + 1, ", column ",
-                                                   e.mark.column + 1, ": ", e.msg));
+    return absl::InvalidArgumentError(
+        absl::StrCat("line ", e.mark.line + 1, ", column ", e.mark.column + 1, ": ", e.msg));
   }
   if (docs.size() > 1) {
     return absl::InvalidArgumentError("the file must hold exactly one YAML document");
@@ -210,8 +209,8 @@ absl::StatusOr<nlohmann::json> YamlToJson(absl::string_view yaml, const EnvLooku
     absl::Status s = converter.Convert(docs[0], "", "", 0, &out);
     if (!s.ok()) return s;
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat("line ", e.mark.line + 1, ", column ",
-                                                   e.mark.column + 1, ": ", e.msg));
+    return absl::InvalidArgumentError(
+        absl::StrCat("line ", e.mark.line + 1, ", column ", e.mark.column + 1, ": ", e.msg));
   }
   return out;
 }

@@ -30,14 +30,14 @@ absl::StatusOr<std::string> ResolveKey(const std::string& route, absl::string_vi
                                        const FileReader& read_file) {
   if (!value.empty()) return value;
   if (file.empty()) {
-    return RouteError(route, absl::StrCat("langfuse.", key, ": required (set ", key, " or ",
-                                          key, "_file)"));
+    return RouteError(
+        route, absl::StrCat("langfuse.", key, ": required (set ", key, " or ", key, "_file)"));
   }
   absl::StatusOr<std::string> content = read_file(file);
   if (!content.ok()) {
-    return absl::Status(content.status().code(),
-                        absl::StrCat("route '", route, "': langfuse.", key, "_file: ",
-                                     content.status().message()));
+    return absl::Status(
+        content.status().code(),
+        absl::StrCat("route '", route, "': langfuse.", key, "_file: ", content.status().message()));
   }
   std::string trimmed(absl::StripTrailingAsciiWhitespace(*content));
   if (trimmed.empty()) {
@@ -45,15 +45,15 @@ absl::StatusOr<std::string> ResolveKey(const std::string& route, absl::string_vi
   }
   for (char c : trimmed) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
-      return RouteError(route, absl::StrCat("langfuse.", key,
-                                            "_file: the key contains control characters"));
+      return RouteError(
+          route, absl::StrCat("langfuse.", key, "_file: the key contains control characters"));
     }
   }
   return trimmed;
 }
 
-absl::StatusOr<std::shared_ptr<core::RouteTarget>> BuildTarget(
-    const config::v1::Route& route, const FileReader& read_file) {
+absl::StatusOr<std::shared_ptr<core::RouteTarget>> BuildTarget(const config::v1::Route& route,
+                                                               const FileReader& read_file) {
   const std::string& name = route.name();
   auto target = std::make_shared<core::RouteTarget>();
   target->name = name;
@@ -132,8 +132,7 @@ absl::StatusOr<std::unique_ptr<Router>> Router::Create(
     if (route.workspaces().empty()) {
       return RouteError(route.name(), "workspaces: at least one workspace is required");
     }
-    TG_ASSIGN_OR_RETURN(std::shared_ptr<core::RouteTarget> built,
-                        BuildTarget(route, read_file));
+    TG_ASSIGN_OR_RETURN(std::shared_ptr<core::RouteTarget> built, BuildTarget(route, read_file));
     std::shared_ptr<const core::RouteTarget> target = std::move(built);
     for (const std::string& workspace : route.workspaces()) {
       if (workspace.empty()) return RouteError(route.name(), "workspaces: empty workspace name");

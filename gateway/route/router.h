@@ -57,9 +57,7 @@ class Router {
   std::shared_ptr<const core::RouteTarget> FindByName(absl::string_view name) const;
 
   // Every target, in config order.
-  const std::vector<std::shared_ptr<const core::RouteTarget>>& routes() const {
-    return routes_;
-  }
+  const std::vector<std::shared_ptr<const core::RouteTarget>>& routes() const { return routes_; }
 
  private:
   Router() = default;

@@ -181,8 +181,8 @@ absl::Status CheckStruct(const Context& ctx, const Struct& value, absl::string_v
   return TreeFailure(ctx, p, segments, Join(prefix, field));
 }
 
-absl::Status CheckPayload(const Context& ctx, const v1::Payload& payload,
-                          absl::string_view prefix, absl::string_view field) {
+absl::Status CheckPayload(const Context& ctx, const v1::Payload& payload, absl::string_view prefix,
+                          absl::string_view field) {
   switch (payload.kind_case()) {
     case v1::Payload::kJson: {
       Problem p = JsonTextProblem(payload.json(), ctx.options.max_json_depth);
@@ -199,8 +199,7 @@ absl::Status CheckPayload(const Context& ctx, const v1::Payload& payload,
       const auto& messages = payload.messages().messages();
       for (int i = 0; i < messages.size(); ++i) {
         if (messages.Get(i).role().empty()) {
-          return Fail(absl::StrCat(Join(prefix, field), ".messages[", i, "]"), "role",
-                      "required");
+          return Fail(absl::StrCat(Join(prefix, field), ".messages[", i, "]"), "role", "required");
         }
       }
       return absl::OkStatus();
@@ -210,12 +209,11 @@ absl::Status CheckPayload(const Context& ctx, const v1::Payload& payload,
       for (int i = 0; i < documents.size(); ++i) {
         if (!documents.Get(i).has_metadata()) continue;
         std::vector<std::string> segments;
-        Problem p = CheckStructTree(documents.Get(i).metadata(), 1,
-                                    ctx.options.max_json_depth, &segments);
+        Problem p =
+            CheckStructTree(documents.Get(i).metadata(), 1, ctx.options.max_json_depth, &segments);
         if (p) {
-          return TreeFailure(
-              ctx, p, segments,
-              absl::StrCat(Join(prefix, field), ".documents[", i, "].metadata"));
+          return TreeFailure(ctx, p, segments,
+                             absl::StrCat(Join(prefix, field), ".documents[", i, "].metadata"));
         }
       }
       return absl::OkStatus();

@@ -97,7 +97,8 @@ absl::Status CheckObservation(const Context& ctx, const v1::Observation& obs) {
   }
   TG_RETURN_IF_ERROR(CheckUsageAndCost(obs));
   TG_RETURN_IF_ERROR(CheckPrompt(ctx, obs));
-  if (obs.has_trace()) TG_RETURN_IF_ERROR(CheckTraceAttributes(ctx, obs.trace(), "observation.trace"));
+  if (obs.has_trace())
+    TG_RETURN_IF_ERROR(CheckTraceAttributes(ctx, obs.trace(), "observation.trace"));
   return absl::OkStatus();
 }
 

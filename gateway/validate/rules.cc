@@ -39,8 +39,7 @@ size_t CountChars(absl::string_view s) {
   return n;
 }
 
-absl::Status Fail(absl::string_view prefix, absl::string_view field,
-                  absl::string_view problem) {
+absl::Status Fail(absl::string_view prefix, absl::string_view field, absl::string_view problem) {
   if (prefix.empty()) return absl::InvalidArgumentError(absl::StrCat(field, ": ", problem));
   if (field.empty()) return absl::InvalidArgumentError(absl::StrCat(prefix, ": ", problem));
   return absl::InvalidArgumentError(absl::StrCat(prefix, ".", field, ": ", problem));
@@ -68,8 +67,7 @@ absl::Status CheckEnvironment(const std::string& value, absl::string_view prefix
     ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-');
   }
   if (ok) return absl::OkStatus();
-  return Fail(prefix, "environment",
-              "must match [a-z0-9_-]{1,40} and not start with \"langfuse\"");
+  return Fail(prefix, "environment", "must match [a-z0-9_-]{1,40} and not start with \"langfuse\"");
 }
 
 absl::Status CheckTags(const Context& ctx,
@@ -101,8 +99,7 @@ absl::Status CheckTimestamp(const Context& ctx, const google::protobuf::Timestam
   return absl::OkStatus();
 }
 
-int CompareTimestamps(const google::protobuf::Timestamp& a,
-                      const google::protobuf::Timestamp& b) {
+int CompareTimestamps(const google::protobuf::Timestamp& a, const google::protobuf::Timestamp& b) {
   if (a.seconds() != b.seconds()) return a.seconds() < b.seconds() ? -1 : 1;
   if (a.nanos() != b.nanos()) return a.nanos() < b.nanos() ? -1 : 1;
   return 0;

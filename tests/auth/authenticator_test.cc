@@ -46,12 +46,12 @@ TEST(Sha256Test, KnownVectors) {
   EXPECT_EQ(Sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   // The digest stored in examples/tracegate.yaml.
-  EXPECT_EQ(Sha256Hex(kDevKey),
-            "9b69277e30ddf0fac845e060fe8f2133ce6d98f7e60b79168371b178f426a89c");
+  EXPECT_EQ(Sha256Hex(kDevKey), "9b69277e30ddf0fac845e060fe8f2133ce6d98f7e60b79168371b178f426a89c");
   Digest d;
   EXPECT_TRUE(ParseDigestHex(Sha256Hex("abc"), &d));
   EXPECT_EQ(d, Sha256("abc"));
-  EXPECT_FALSE(ParseDigestHex("BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD", &d));
+  EXPECT_FALSE(
+      ParseDigestHex("BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD", &d));
   EXPECT_FALSE(ParseDigestHex("abc", &d));
 }
 
@@ -101,8 +101,7 @@ TEST(AuthenticatorTest, WrongKeyIsUnauthenticatedAndNotEchoed) {
 
 TEST(AuthenticatorTest, MissingOrMalformedHeader) {
   auto auth = Make();
-  ExpectUnauthenticated(*auth, "",
-                        "missing authorization header (expected \"Bearer <api key>\")");
+  ExpectUnauthenticated(*auth, "", "missing authorization header (expected \"Bearer <api key>\")");
   ExpectUnauthenticated(*auth, "   ",
                         "missing authorization header (expected \"Bearer <api key>\")");
   ExpectUnauthenticated(*auth, "Bearer", "missing API key after \"Bearer\"");

@@ -44,8 +44,8 @@ std::string Route(absl::string_view name, absl::string_view workspaces,
                   absl::string_view extra = "") {
   return absl::StrCat("  - name: ", name, "\n    workspaces: ", workspaces,
                       "\n    langfuse:\n      base_url: http://langfuse:3000\n"
-                      "      public_key: ", kPublic, "\n      secret_key: ", kSecret, "\n",
-                      extra);
+                      "      public_key: ",
+                      kPublic, "\n      secret_key: ", kSecret, "\n", extra);
 }
 
 std::string Yaml(absl::string_view extra = "") {
@@ -77,13 +77,13 @@ TEST(ParseConfigYamlTest, ExampleFileParses) {
   ASSERT_THAT(config->api_keys(), SizeIs(1));
   EXPECT_EQ(config->api_keys(0).sha256(), kDigest);
 
-  absl::StatusOr<v1::Config> prod = ParseConfigYaml(
-      text,
-      MapEnv({{"LANGFUSE_PUBLIC_KEY", "pk"},
-              {"LANGFUSE_SECRET_KEY", "sk"},
-              {"LANGFUSE_BASE_URL", "https://langfuse.example.com"},
-              {"APP_ENV", "production"}}),
-      "tracegate.yaml");
+  absl::StatusOr<v1::Config> prod =
+      ParseConfigYaml(text,
+                      MapEnv({{"LANGFUSE_PUBLIC_KEY", "pk"},
+                              {"LANGFUSE_SECRET_KEY", "sk"},
+                              {"LANGFUSE_BASE_URL", "https://langfuse.example.com"},
+                              {"APP_ENV", "production"}}),
+                      "tracegate.yaml");
   ASSERT_TRUE(prod.ok()) << prod.status();
   EXPECT_EQ(prod->routes(0).langfuse().base_url(), "https://langfuse.example.com");
   EXPECT_EQ(prod->server().app_env(), "production");
@@ -132,10 +132,10 @@ TEST(ParseConfigYamlTest, AppliesDefaults) {
 
 TEST(ParseConfigYamlTest, ScalarTyping) {
   // Plain numbers become numbers, quoted ones strings; expansions in numeric fields work.
-  absl::StatusOr<v1::Config> config = ParseConfigYaml(
-      Yaml("server:\n  app_env: \"123\"\n  ingest_threads: 3\nexport:\n"
-           "  max_batch_events: ${BATCH:-250}\n  gzip_level: '6'\nlogging:\n"),
-      LangfuseEnv(), "t");
+  absl::StatusOr<v1::Config> config =
+      ParseConfigYaml(Yaml("server:\n  app_env: \"123\"\n  ingest_threads: 3\nexport:\n"
+                           "  max_batch_events: ${BATCH:-250}\n  gzip_level: '6'\nlogging:\n"),
+                      LangfuseEnv(), "t");
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->server().app_env(), "123");
   EXPECT_EQ(config->server().ingest_threads(), 3u);
@@ -182,8 +182,7 @@ TEST(ParseConfigYamlTest, UnknownKeysAreNamed) {
 }
 
 TEST(ParseConfigYamlTest, YamlStructureErrors) {
-  EXPECT_EQ(ErrorOf("routes: [1\n"),
-            "test.yaml: line 2, column 1: end of sequence flow not found");
+  EXPECT_EQ(ErrorOf("routes: [1\n"), "test.yaml: line 2, column 1: end of sequence flow not found");
   EXPECT_EQ(ErrorOf(Yaml("logging:\n  level: info\n  level: debug\n")),
             "test.yaml: logging.level: duplicate key");
   EXPECT_EQ(ErrorOf(absl::StrCat(Yaml(), "---\nlogging: {}\n")),
@@ -193,12 +192,12 @@ TEST(ParseConfigYamlTest, YamlStructureErrors) {
 
 TEST(ParseConfigYamlTest, ExpansionHappensInsideValuesOnly) {
   // A value that looks like YAML stays one string value.
-  absl::StatusOr<v1::Config> config = ParseConfigYaml(
-      Yaml("server:\n  service_name: ${NAME}\n  app_env: \"$${APP_ENV}\"\n"),
-      MapEnv({{"LANGFUSE_PUBLIC_KEY", "p"},
-              {"LANGFUSE_SECRET_KEY", "s"},
-              {"NAME", "svc\nlogging:\n  level: debug"}}),
-      "t");
+  absl::StatusOr<v1::Config> config =
+      ParseConfigYaml(Yaml("server:\n  service_name: ${NAME}\n  app_env: \"$${APP_ENV}\"\n"),
+                      MapEnv({{"LANGFUSE_PUBLIC_KEY", "p"},
+                              {"LANGFUSE_SECRET_KEY", "s"},
+                              {"NAME", "svc\nlogging:\n  level: debug"}}),
+                      "t");
   ASSERT_FALSE(config.ok());  // control characters are refused, not parsed as YAML
   EXPECT_EQ(config.status().message(),
             "t: server.service_name: must not contain control characters");
@@ -213,22 +212,27 @@ TEST(ParseConfigYamlTest, ExpansionHappensInsideValuesOnly) {
 
 TEST(ParseConfigYamlTest, ErrorsNeverContainSecrets) {
   const std::vector<std::string> bad = {
-      absl::StrCat(Keys(), "routes:\n",
-                   Route("a", "[\"*\"]", "    egress: http\n")),
+      absl::StrCat(Keys(), "routes:\n", Route("a", "[\"*\"]", "    egress: http\n")),
       absl::StrCat(Keys(), "routes:\n", Route("a", "[\"*\"]"), Route("b", "[\"*\"]")),
       absl::StrCat(Keys(), "routes:\n", Route("A", "[\"*\"]")),
       absl::StrCat(Keys(), "routes:\n", Route("a", "[\"*\"]", "    extra: 1\n")),
       absl::StrCat(Keys(), "routes:\n", Route("a", "[\"*\"]", "    environment: Prod\n")),
-      absl::StrCat(Keys(), "routes:\n  - name: a\n    workspaces: [x]\n    langfuse:\n"
-                   "      base_url: ftp://u:", kSecret, "@h\n      secret_key: ", kSecret,
-                   "\n      public_key: [", kPublic, "]\n"),
-      absl::StrCat(Keys(), "routes:\n  - name: a\n    workspaces: [x]\n    langfuse:\n"
-                   "      base_url: http://u:", kSecret, "@h\n      secret_key: ", kSecret,
-                   "\n      public_key: ", kPublic, "\n"),
-      absl::StrCat(Keys(), "routes:\n  - name: a\n    workspaces: [x]\n    langfuse:\n"
-                   "      base_url: http://h\n      secret_key: ", kSecret,
-                   "\n      public_key: ", kPublic, "\n      timeout: ", kSecret, "\n"),
-      absl::StrCat(Keys(), "routes:\n  - name: a\n    workspaces: [x]\n    langfuse:\n"
+      absl::StrCat(Keys(),
+                   "routes:\n  - name: a\n    workspaces: [x]\n    langfuse:\n"
+                   "      base_url: ftp://u:",
+                   kSecret, "@h\n      secret_key: ", kSecret, "\n      public_key: [", kPublic,
+                   "]\n"),
+      absl::StrCat(Keys(),
+                   "routes:\n  - name: a\n    workspaces: [x]\n    langfuse:\n"
+                   "      base_url: http://u:",
+                   kSecret, "@h\n      secret_key: ", kSecret, "\n      public_key: ", kPublic,
+                   "\n"),
+      absl::StrCat(Keys(),
+                   "routes:\n  - name: a\n    workspaces: [x]\n    langfuse:\n"
+                   "      base_url: http://h\n      secret_key: ",
+                   kSecret, "\n      public_key: ", kPublic, "\n      timeout: ", kSecret, "\n"),
+      absl::StrCat(Keys(),
+                   "routes:\n  - name: a\n    workspaces: [x]\n    langfuse:\n"
                    "      base_url: http://h\n      secret_key: 12345\n      public_key: ",
                    kPublic, "\n"),
   };
@@ -266,12 +270,13 @@ TEST_F(LoadConfigFileTest, WarnsWhenWorldReadableFileHoldsASecret) {
 }
 
 TEST_F(LoadConfigFileTest, NoWarningWhenSecretComesFromEnv) {
-  const std::string path = Write(
-      "env.yaml",
-      absl::StrCat(Keys(), "routes:\n  - name: a\n    workspaces: [\"*\"]\n    langfuse:\n"
-                           "      base_url: http://h\n      public_key: p\n"
-                           "      secret_key: ${LANGFUSE_SECRET_KEY}\n"),
-      0644);
+  const std::string path =
+      Write("env.yaml",
+            absl::StrCat(Keys(),
+                         "routes:\n  - name: a\n    workspaces: [\"*\"]\n    langfuse:\n"
+                         "      base_url: http://h\n      public_key: p\n"
+                         "      secret_key: ${LANGFUSE_SECRET_KEY}\n"),
+            0644);
   absl::StatusOr<LoadedConfig> loaded = LoadConfigFile(path, LangfuseEnv());
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   EXPECT_THAT(loaded->warnings, IsEmpty());
@@ -280,12 +285,14 @@ TEST_F(LoadConfigFileTest, NoWarningWhenSecretComesFromEnv) {
 
 TEST_F(LoadConfigFileTest, WarnsAboutWorldReadableSecretKeyFile) {
   const std::string secret = Write("secret.txt", "sk\n", 0644);
-  const std::string path = Write(
-      "file.yaml",
-      absl::StrCat(Keys(), "routes:\n  - name: a\n    workspaces: [\"*\"]\n    langfuse:\n"
-                           "      base_url: http://h\n      public_key: p\n"
-                           "      secret_key_file: ", secret, "\n"),
-      0600);
+  const std::string path =
+      Write("file.yaml",
+            absl::StrCat(Keys(),
+                         "routes:\n  - name: a\n    workspaces: [\"*\"]\n    langfuse:\n"
+                         "      base_url: http://h\n      public_key: p\n"
+                         "      secret_key_file: ",
+                         secret, "\n"),
+            0600);
   absl::StatusOr<LoadedConfig> loaded = LoadConfigFile(path, LangfuseEnv());
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   ASSERT_THAT(loaded->warnings, SizeIs(1));

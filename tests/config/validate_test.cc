@@ -1,6 +1,4 @@
 // ValidateConfig: one case per rule, each with the exact message.
-#include "gateway/config/validate_config.h"
-
 #include <string>
 #include <vector>
 
@@ -8,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "gateway/config/defaults.h"
 #include "gateway/config/loader.h"
+#include "gateway/config/validate_config.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -21,8 +20,7 @@ EnvLookup NoEnv() {
   return [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
 }
 
-std::string Key(absl::string_view name, absl::string_view digest,
-                absl::string_view workspaces) {
+std::string Key(absl::string_view name, absl::string_view digest, absl::string_view workspaces) {
   return absl::StrCat("  - name: ", name, "\n    sha256: ", digest,
                       "\n    workspaces: ", workspaces, "\n");
 }
@@ -146,8 +144,8 @@ INSTANTIATE_TEST_SUITE_P(
         Case{Config(Route("a", "[\"*\"]", "", "    environment: langfuse-prod\n")),
              "routes[0].environment: must match [a-z0-9_-]{1,40} and not start with "
              "\"langfuse\""},
-        Case{Config(Route("a", "[\"*\"]", "", absl::StrCat("    environment: ",
-                                                             std::string(41, 'e'), "\n"))),
+        Case{Config(Route("a", "[\"*\"]", "",
+                          absl::StrCat("    environment: ", std::string(41, 'e'), "\n"))),
              "routes[0].environment: must match [a-z0-9_-]{1,40} and not start with "
              "\"langfuse\""},
         Case{Config(Route("a", "[\"*\"]", "", "    environment: prod_eu-1\n")), "OK"},
@@ -157,8 +155,7 @@ INSTANTIATE_TEST_SUITE_P(
              "api_keys[0].sha256: must be 64 lower-case hex characters (the key's SHA-256)"},
         Case{Config(kStar, Key("dev", absl::AsciiStrToUpper(kDigest), "[\"*\"]")),
              "api_keys[0].sha256: must be 64 lower-case hex characters (the key's SHA-256)"},
-        Case{Config(kStar, "  - name: dev\n    workspaces: [x]\n"),
-             "api_keys[0].sha256: required"},
+        Case{Config(kStar, "  - name: dev\n    workspaces: [x]\n"), "api_keys[0].sha256: required"},
         Case{Config(kStar, absl::StrCat(Key("dev", kDigest, "[x]"), Key("dev", kDigest2, "[x]"))),
              "api_keys[1].name: duplicate of api_keys[0].name"},
         Case{Config(kStar, absl::StrCat(Key("a", kDigest, "[x]"), Key("b", kDigest, "[x]"))),

@@ -110,8 +110,8 @@ TEST(RouterTest, KeysFromFilesAreTrimmed) {
   route->mutable_langfuse()->clear_secret_key();
   route->mutable_langfuse()->set_public_key_file("/run/secrets/pk");
   route->mutable_langfuse()->set_secret_key_file("/run/secrets/sk");
-  auto router = Router::Create(
-      routes, FakeFiles({{"/run/secrets/pk", "pk-lf-file\n"}, {"/run/secrets/sk", "sk-lf-file\r\n"}}));
+  auto router = Router::Create(routes, FakeFiles({{"/run/secrets/pk", "pk-lf-file\n"},
+                                                  {"/run/secrets/sk", "sk-lf-file\r\n"}}));
   ASSERT_TRUE(router.ok()) << router.status();
   EXPECT_EQ((*router)->Find("x")->public_key, "pk-lf-file");
   EXPECT_EQ((*router)->Find("x")->secret_key, "sk-lf-file");
@@ -139,7 +139,8 @@ TEST(RouterTest, FileErrorsNameTheRouteButNotTheContent) {
 
   router = Router::Create(routes, FakeFiles({{"/run/secrets/sk", "\n"}}));
   ASSERT_FALSE(router.ok());
-  EXPECT_EQ(router.status().message(), "route 'files': langfuse.secret_key_file: the file is empty");
+  EXPECT_EQ(router.status().message(),
+            "route 'files': langfuse.secret_key_file: the file is empty");
 
   router = Router::Create(routes, FakeFiles({{"/run/secrets/sk", "sk-lf-HIDDEN\nsecond"}}));
   ASSERT_FALSE(router.ok());

@@ -3,8 +3,11 @@
 
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "gateway/validate/validator.h"
 #include "google/protobuf/text_format.h"
+#include "gtest/gtest.h"
 #include "tracegate/v1/trace_event.pb.h"
 
 namespace tracegate::validate::testing {
@@ -32,10 +35,20 @@ inline tracegate::v1::TraceEvent ValidTrace() {
       environment: "production"
       tags: [ "app:chat", "team:a" ]
       metadata {
-        fields { key: "region" value { string_value: "eu" } }
+        fields {
+          key: "region"
+          value { string_value: "eu" }
+        }
         fields {
           key: "nested"
-          value { struct_value { fields { key: "n" value { number_value: 1.5 } } } }
+          value {
+            struct_value {
+              fields {
+                key: "n"
+                value { number_value: 1.5 }
+              }
+            }
+          }
         }
       }
       input { text: "hello" }
@@ -77,21 +90,50 @@ inline tracegate::v1::TraceEvent ValidObservation() {
         documents {
           documents {
             page_content: "doc"
-            metadata { fields { key: "score" value { number_value: 0.9 } } }
+            metadata {
+              fields {
+                key: "score"
+                value { number_value: 0.9 }
+              }
+            }
           }
         }
       }
-      metadata { fields { key: "k" value { list_value { values { bool_value: true } } } } }
+      metadata {
+        fields {
+          key: "k"
+          value { list_value { values { bool_value: true } } }
+        }
+      }
       model: "gpt-4o-mini"
       model_parameters {
-        fields { key: "temperature" value { number_value: 0.2 } }
-        fields { key: "stream" value { bool_value: false } }
-        fields { key: "stop" value { list_value { values { string_value: "\n" } } } }
+        fields {
+          key: "temperature"
+          value { number_value: 0.2 }
+        }
+        fields {
+          key: "stream"
+          value { bool_value: false }
+        }
+        fields {
+          key: "stop"
+          value { list_value { values { string_value: "\n" } } }
+        }
         fields {
           key: "extra"
-          value { struct_value { fields { key: "a" value { string_value: "b" } } } }
+          value {
+            struct_value {
+              fields {
+                key: "a"
+                value { string_value: "b" }
+              }
+            }
+          }
         }
-        fields { key: "seed" value { null_value: NULL_VALUE } }
+        fields {
+          key: "seed"
+          value { null_value: NULL_VALUE }
+        }
       }
       usage_details { key: "input" value: 10 }
       usage_details { key: "output" value: 0 }
@@ -103,8 +145,22 @@ inline tracegate::v1::TraceEvent ValidObservation() {
         user_id: "user-1"
         session_id: "session-1"
         tags: [ "a" ]
-        metadata { fields { key: "x" value { string_value: "y" } } }
-        input { value { struct_value { fields { key: "q" value { string_value: "hi" } } } } }
+        metadata {
+          fields {
+            key: "x"
+            value { string_value: "y" }
+          }
+        }
+        input {
+          value {
+            struct_value {
+              fields {
+                key: "q"
+                value { string_value: "hi" }
+              }
+            }
+          }
+        }
       }
     }
   )pb");
@@ -125,6 +181,34 @@ inline tracegate::v1::TraceEvent ValidScore() {
       timestamp { seconds: 1767225600 }
     }
   )pb");
+}
+
+// "OK" or the INVALID_ARGUMENT reason.
+inline std::string Reason(const tracegate::v1::TraceEvent& event,
+                          tracegate::validate::ValidateOptions options = {},
+                          absl::Time now = kNow) {
+  absl::Status s = tracegate::validate::Validator(options).Validate(event, now);
+  if (s.ok()) return "OK";
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  return std::string(s.message());
+}
+
+inline google::protobuf::Timestamp Ts(int64_t seconds, int32_t nanos = 0) {
+  google::protobuf::Timestamp ts;
+  ts.set_seconds(seconds);
+  ts.set_nanos(nanos);
+  return ts;
+}
+
+// A Struct nested `levels` deep: {"a": {"a": ... {"leaf": 1}}}.
+inline google::protobuf::Struct Nested(int levels) {
+  google::protobuf::Struct root;
+  google::protobuf::Struct* s = &root;
+  for (int i = 1; i < levels; ++i) {
+    s = (*s->mutable_fields())["a"].mutable_struct_value();
+  }
+  (*s->mutable_fields())["leaf"].set_number_value(1);
+  return root;
 }
 
 }  // namespace tracegate::validate::testing

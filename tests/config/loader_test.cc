@@ -89,6 +89,23 @@ TEST(ParseConfigYamlTest, ExampleFileParses) {
   EXPECT_EQ(prod->server().app_env(), "production");
 }
 
+TEST(ParseConfigYamlTest, DocumentationExampleParses) {
+  std::ifstream in(std::string(TRACEGATE_SOURCE_DIR) + "/docs/configuration.md");
+  ASSERT_TRUE(in) << "docs/configuration.md missing";
+  const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const size_t start = doc.find("```yaml\n");
+  ASSERT_NE(start, std::string::npos);
+  const size_t end = doc.find("```", start + 8);
+  ASSERT_NE(end, std::string::npos);
+  absl::StatusOr<v1::Config> config =
+      ParseConfigYaml(doc.substr(start + 8, end - start - 8), LangfuseEnv(), "doc");
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_THAT(config->routes(), SizeIs(2));
+  EXPECT_EQ(config->routes(1).langfuse().base_url(), "http://langfuse-web:3000");
+  EXPECT_EQ(config->routes(1).egress(), "auto");
+  EXPECT_EQ(config->server().app_env(), "production");
+}
+
 TEST(ParseConfigYamlTest, ExampleWithoutKeysNamesTheVariable) {
   std::ifstream in(std::string(TRACEGATE_SOURCE_DIR) + "/examples/tracegate.yaml");
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -22,35 +22,60 @@ struct TypeInfo {
 
 bool LookupType(v1::ObservationType type, TypeInfo* info) {
   switch (type) {
-    case v1::OBSERVATION_TYPE_SPAN: *info = {"span-create", false}; return true;
-    case v1::OBSERVATION_TYPE_EVENT: *info = {"event-create", false}; return true;
-    case v1::OBSERVATION_TYPE_GENERATION: *info = {"generation-create", true}; return true;
-    case v1::OBSERVATION_TYPE_AGENT: *info = {"agent-create", true}; return true;
-    case v1::OBSERVATION_TYPE_TOOL: *info = {"tool-create", true}; return true;
-    case v1::OBSERVATION_TYPE_CHAIN: *info = {"chain-create", true}; return true;
-    case v1::OBSERVATION_TYPE_RETRIEVER: *info = {"retriever-create", true}; return true;
-    case v1::OBSERVATION_TYPE_EVALUATOR: *info = {"evaluator-create", true}; return true;
-    case v1::OBSERVATION_TYPE_EMBEDDING: *info = {"embedding-create", true}; return true;
-    case v1::OBSERVATION_TYPE_GUARDRAIL: *info = {"guardrail-create", true}; return true;
-    default: return false;
+    case v1::OBSERVATION_TYPE_SPAN:
+      *info = {"span-create", false};
+      return true;
+    case v1::OBSERVATION_TYPE_EVENT:
+      *info = {"event-create", false};
+      return true;
+    case v1::OBSERVATION_TYPE_GENERATION:
+      *info = {"generation-create", true};
+      return true;
+    case v1::OBSERVATION_TYPE_AGENT:
+      *info = {"agent-create", true};
+      return true;
+    case v1::OBSERVATION_TYPE_TOOL:
+      *info = {"tool-create", true};
+      return true;
+    case v1::OBSERVATION_TYPE_CHAIN:
+      *info = {"chain-create", true};
+      return true;
+    case v1::OBSERVATION_TYPE_RETRIEVER:
+      *info = {"retriever-create", true};
+      return true;
+    case v1::OBSERVATION_TYPE_EVALUATOR:
+      *info = {"evaluator-create", true};
+      return true;
+    case v1::OBSERVATION_TYPE_EMBEDDING:
+      *info = {"embedding-create", true};
+      return true;
+    case v1::OBSERVATION_TYPE_GUARDRAIL:
+      *info = {"guardrail-create", true};
+      return true;
+    default:
+      return false;
   }
 }
 
 const char* LevelName(v1::Level level) {
   switch (level) {
-    case v1::LEVEL_DEBUG: return "DEBUG";
-    case v1::LEVEL_DEFAULT: return "DEFAULT";
-    case v1::LEVEL_WARNING: return "WARNING";
-    case v1::LEVEL_ERROR: return "ERROR";
-    default: return nullptr;
+    case v1::LEVEL_DEBUG:
+      return "DEBUG";
+    case v1::LEVEL_DEFAULT:
+      return "DEFAULT";
+    case v1::LEVEL_WARNING:
+      return "WARNING";
+    case v1::LEVEL_ERROR:
+      return "ERROR";
+    default:
+      return nullptr;
   }
 }
 
 // Writes the body's fields; the translator wraps them in the envelope.
 class BodyWriter {
  public:
-  BodyWriter(const LegacyOptions& options, JsonObjectWriter* obj)
-      : options_(options), obj_(obj) {}
+  BodyWriter(const LegacyOptions& options, JsonObjectWriter* obj) : options_(options), obj_(obj) {}
 
   void TraceId(absl::string_view key, absl::string_view id) {
     if (id.empty()) return;
@@ -167,8 +192,9 @@ absl::Status WriteObservation(const v1::Observation& o, const TypeInfo& info, Bo
       obj.Key("modelParameters");
       AppendStructJson(o.model_parameters(), obj.out());
     }
-    SortedMap("usageDetails", o.usage_details(),
-              [](const std::string& k, int64_t v, JsonObjectWriter* w) { w->Int(k, v); }, body);
+    SortedMap(
+        "usageDetails", o.usage_details(),
+        [](const std::string& k, int64_t v, JsonObjectWriter* w) { w->Int(k, v); }, body);
     SortedMap(
         "costDetails", o.cost_details(),
         [](const std::string& k, double v, JsonObjectWriter* w) {
@@ -247,8 +273,8 @@ absl::Status WriteScore(const v1::TraceEvent& event, BodyWriter* body) {
 // Writes {"id","timestamp","type","body":{...}} where `write_body` fills the body.
 template <typename WriteBody>
 absl::Status AppendEnvelope(const v1::TraceEvent& event, const LegacyOptions& options,
-                            absl::string_view envelope_seed, const char* type,
-                            WriteBody write_body, std::string* out) {
+                            absl::string_view envelope_seed, const char* type, WriteBody write_body,
+                            std::string* out) {
   if (!event.has_timestamp()) return absl::InvalidArgumentError("event timestamp is required");
   const size_t rollback = out->size();
   const std::string& workspace = options.workspace.empty() ? event.workspace() : options.workspace;
@@ -285,8 +311,7 @@ absl::Status AppendIngestionEvent(const v1::TraceEvent& event, const LegacyOptio
       }
       return AppendEnvelope(
           event, options, event.event_id(), info.event_type,
-          [&](BodyWriter* body) { return WriteObservation(event.observation(), info, body); },
-          out);
+          [&](BodyWriter* body) { return WriteObservation(event.observation(), info, body); }, out);
     }
     case v1::TraceEvent::kScore:
       return AppendEnvelope(

@@ -6,7 +6,7 @@
 
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_cat.h"
-#include "gateway/core/status_macros.h"
+#include "absl/types/span.h"
 #include "gateway/translate/id_mapping.h"
 #include "gateway/translate/iso_time.h"
 #include "gateway/translate/json_writer.h"
@@ -31,27 +31,43 @@ google::protobuf::ArenaOptions EncoderArenaOptions() {
 
 const char* TypeName(v1::ObservationType type) {
   switch (type) {
-    case v1::OBSERVATION_TYPE_SPAN: return "span";
-    case v1::OBSERVATION_TYPE_GENERATION: return "generation";
-    case v1::OBSERVATION_TYPE_EVENT: return "event";
-    case v1::OBSERVATION_TYPE_AGENT: return "agent";
-    case v1::OBSERVATION_TYPE_TOOL: return "tool";
-    case v1::OBSERVATION_TYPE_CHAIN: return "chain";
-    case v1::OBSERVATION_TYPE_RETRIEVER: return "retriever";
-    case v1::OBSERVATION_TYPE_EMBEDDING: return "embedding";
-    case v1::OBSERVATION_TYPE_EVALUATOR: return "evaluator";
-    case v1::OBSERVATION_TYPE_GUARDRAIL: return "guardrail";
-    default: return nullptr;
+    case v1::OBSERVATION_TYPE_SPAN:
+      return "span";
+    case v1::OBSERVATION_TYPE_GENERATION:
+      return "generation";
+    case v1::OBSERVATION_TYPE_EVENT:
+      return "event";
+    case v1::OBSERVATION_TYPE_AGENT:
+      return "agent";
+    case v1::OBSERVATION_TYPE_TOOL:
+      return "tool";
+    case v1::OBSERVATION_TYPE_CHAIN:
+      return "chain";
+    case v1::OBSERVATION_TYPE_RETRIEVER:
+      return "retriever";
+    case v1::OBSERVATION_TYPE_EMBEDDING:
+      return "embedding";
+    case v1::OBSERVATION_TYPE_EVALUATOR:
+      return "evaluator";
+    case v1::OBSERVATION_TYPE_GUARDRAIL:
+      return "guardrail";
+    default:
+      return nullptr;
   }
 }
 
 const char* LevelName(v1::Level level) {
   switch (level) {
-    case v1::LEVEL_DEBUG: return "DEBUG";
-    case v1::LEVEL_DEFAULT: return "DEFAULT";
-    case v1::LEVEL_WARNING: return "WARNING";
-    case v1::LEVEL_ERROR: return "ERROR";
-    default: return nullptr;
+    case v1::LEVEL_DEBUG:
+      return "DEBUG";
+    case v1::LEVEL_DEFAULT:
+      return "DEFAULT";
+    case v1::LEVEL_WARNING:
+      return "WARNING";
+    case v1::LEVEL_ERROR:
+      return "ERROR";
+    default:
+      return nullptr;
   }
 }
 
@@ -102,8 +118,7 @@ void MapAttribute(absl::string_view key, const Map& map, Write write, SpanAttrib
 // Trace-level attributes shared by Trace and TraceAttributes (same field names).
 // `original_trace_id`, when not empty, is added to the trace metadata.
 template <typename T>
-absl::Status AddTraceLevel(const T& t, absl::string_view original_trace_id,
-                           SpanAttributes* attrs) {
+absl::Status AddTraceLevel(const T& t, absl::string_view original_trace_id, SpanAttributes* attrs) {
   attrs->String("langfuse.trace.name", t.name());
   attrs->String("user.id", t.user_id());
   attrs->String("session.id", t.session_id());
@@ -111,8 +126,10 @@ absl::Status AddTraceLevel(const T& t, absl::string_view original_trace_id,
   if (t.metadata().fields_size() > 0 || !original_trace_id.empty()) {
     std::string* out = attrs->NewString("langfuse.trace.metadata");
     JsonObjectWriter obj(out);
+    // Our key replaces a user key of the same name (only when ours is written).
     const absl::string_view skip[] = {kMetaTraceId};
-    AppendStructMembers(t.metadata(), skip, &obj);
+    AppendStructMembers(t.metadata(), absl::MakeConstSpan(skip, original_trace_id.empty() ? 0 : 1),
+                        &obj);
     obj.StringIfNotEmpty(kMetaTraceId, original_trace_id);
     obj.Close();
   }
@@ -127,7 +144,11 @@ void AddObservationMetadata(const v1::Observation& o, const OriginalIds& origina
                             SpanAttributes* attrs) {
   std::string* out = attrs->NewString("langfuse.observation.metadata");
   JsonObjectWriter obj(out);
-  const absl::string_view skip[] = {kMetaObservationId, kMetaTraceId, kMetaParentId};
+  // Our keys replace user keys of the same names (only those we write).
+  absl::InlinedVector<absl::string_view, 3> skip;
+  if (!originals.span.empty()) skip.push_back(kMetaObservationId);
+  if (!originals.trace.empty()) skip.push_back(kMetaTraceId);
+  if (!originals.parent.empty()) skip.push_back(kMetaParentId);
   AppendStructMembers(o.metadata(), skip, &obj);
   obj.StringIfNotEmpty(kMetaObservationId, originals.span);
   obj.StringIfNotEmpty(kMetaTraceId, originals.trace);
@@ -139,7 +160,8 @@ void AddObservationMetadata(const v1::Observation& o, const OriginalIds& origina
 void AddModelAttributes(const v1::Observation& o, SpanAttributes* attrs) {
   attrs->String("langfuse.observation.model.name", o.model());
   if (o.model_parameters().fields_size() > 0) {
-    AppendStructJson(o.model_parameters(), attrs->NewString("langfuse.observation.model.parameters"));
+    AppendStructJson(o.model_parameters(),
+                     attrs->NewString("langfuse.observation.model.parameters"));
   }
   MapAttribute(
       "langfuse.observation.usage_details", o.usage_details(),

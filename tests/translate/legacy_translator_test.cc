@@ -4,37 +4,17 @@
 #include <string>
 
 #include "gateway/translate/id_mapping.h"
-#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/translate/test_events.h"
 
 namespace tracegate::translate {
 namespace {
 
 using nlohmann::json;
-
-v1::TraceEvent Event(const std::string& text) {
-  v1::TraceEvent e;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &e)) << text;
-  return e;
-}
-
-LegacyOptions Options(bool otlp_ids = false) {
-  LegacyOptions options;
-  options.workspace = "ws";
-  options.default_environment = "production";
-  options.otlp_ids = otlp_ids;
-  return options;
-}
-
-json Translate(const std::string& text, const LegacyOptions& options = Options()) {
-  absl::StatusOr<std::string> out = ToIngestionEvent(Event(text), options);
-  EXPECT_TRUE(out.ok()) << out.status();
-  if (!out.ok()) return json();
-  json j = json::parse(*out, nullptr, false);
-  EXPECT_FALSE(j.is_discarded()) << *out;
-  return j;
-}
+using translate_testing::Event;
+using translate_testing::Options;
+using translate_testing::Translate;
 
 std::set<std::string> Keys(const json& object) {
   std::set<std::string> keys;
@@ -56,13 +36,29 @@ void ExpectNoNulls(const json& j) {
 
 TEST(LegacyTranslatorTest, TraceCreate) {
   json e = Translate(R"pb(
-    event_id: "e1" workspace: "other" timestamp { seconds: 1767225600 nanos: 123456789 }
+    event_id: "e1"
+    workspace: "other"
+    timestamp { seconds: 1767225600 nanos: 123456789 }
     trace {
-      id: "trace-1" name: "rag-query" user_id: "u-1" session_id: "s-1" release: "r1"
-      version: "v1" environment: "staging" tags: "prod" tags: "rag" public: false
+      id: "trace-1"
+      name: "rag-query"
+      user_id: "u-1"
+      session_id: "s-1"
+      release: "r1"
+      version: "v1"
+      environment: "staging"
+      tags: "prod"
+      tags: "rag"
+      public: false
       timestamp { seconds: 1767225599 }
-      metadata { fields { key: "team" value { string_value: "search" } } }
-      input { text: "q" } output { json: "{\"answer\": \"Paris\"}" }
+      metadata {
+        fields {
+          key: "team"
+          value { string_value: "search" }
+        }
+      }
+      input { text: "q" }
+      output { json: "{\"answer\": \"Paris\"}" }
     })pb");
   EXPECT_EQ(e["id"], EnvelopeId("ws", "e1"));
   EXPECT_EQ(e["timestamp"], "2026-01-01T00:00:00.123456Z");
@@ -77,7 +73,9 @@ TEST(LegacyTranslatorTest, TraceCreate) {
 
 TEST(LegacyTranslatorTest, MinimalTraceOmitsEmptyFields) {
   LegacyOptions options;  // no default environment, workspace from the event
-  json e = Translate(R"pb(event_id: "e1" workspace: "ws2" timestamp { seconds: 1767225600 }
+  json e = Translate(R"pb(event_id: "e1"
+                          workspace: "ws2"
+                          timestamp { seconds: 1767225600 }
                           trace { id: "t" })pb",
                      options);
   EXPECT_EQ(e["id"], EnvelopeId("ws2", "e1"));
@@ -104,8 +102,10 @@ TEST(LegacyTranslatorTest, EveryObservationType) {
       {"OBSERVATION_TYPE_GUARDRAIL", "guardrail-create", true},
   };
   for (const Case& c : cases) {
-    json e = Translate(std::string(R"pb(event_id: "e" timestamp { seconds: 1767225600 }
-      observation { id: "o" trace_id: "t" name: "n" type: )pb") + c.type + R"pb(
+    json e = Translate(std::string(R"pb(event_id: "e"
+                                        timestamp { seconds: 1767225600 }
+                                        observation { id: "o" trace_id: "t" name: "n" type:)pb") +
+                       c.type + R"pb(
         start_time { seconds: 1767225600 } end_time { seconds: 1767225601 }
         model: "m" usage_details { key: "input" value: 1 } })pb");
     EXPECT_EQ(e["type"], c.event_type);
@@ -120,22 +120,40 @@ TEST(LegacyTranslatorTest, EveryObservationType) {
 
 TEST(LegacyTranslatorTest, GenerationCreateWithAllFields) {
   json e = Translate(R"pb(
-    event_id: "e-gen" timestamp { seconds: 1767225602 }
+    event_id: "e-gen"
+    timestamp { seconds: 1767225602 }
     observation {
-      id: "obs-gen" trace_id: "trace-1" parent_observation_id: "obs-chain"
-      type: OBSERVATION_TYPE_GENERATION name: "ChatOpenAI"
+      id: "obs-gen"
+      trace_id: "trace-1"
+      parent_observation_id: "obs-chain"
+      type: OBSERVATION_TYPE_GENERATION
+      name: "ChatOpenAI"
       start_time { seconds: 1767225600 nanos: 400000000 }
       end_time { seconds: 1767225601 nanos: 900000000 }
       completion_start_time { seconds: 1767225600 nanos: 623456789 }
-      level: LEVEL_ERROR status_message: "rate limited" version: "gen-v2"
+      level: LEVEL_ERROR
+      status_message: "rate limited"
+      version: "gen-v2"
       model: "gpt-4o-mini"
-      model_parameters { fields { key: "temperature" value { number_value: 0.2 } } }
-      usage_details { key: "output" value: 30 } usage_details { key: "input" value: 120 }
+      model_parameters {
+        fields {
+          key: "temperature"
+          value { number_value: 0.2 }
+        }
+      }
+      usage_details { key: "output" value: 30 }
+      usage_details { key: "input" value: 120 }
       cost_details { key: "total" value: 0.0003 }
-      prompt_name: "qa" prompt_version: 3
+      prompt_name: "qa"
+      prompt_version: 3
       input { messages { messages { role: "user" content: "hi" } } }
       output { text: "hello" }
-      metadata { fields { key: "k" value { bool_value: true } } }
+      metadata {
+        fields {
+          key: "k"
+          value { bool_value: true }
+        }
+      }
       trace { name: "ignored here" }
     })pb");
   EXPECT_EQ(e["type"], "generation-create");
@@ -153,82 +171,80 @@ TEST(LegacyTranslatorTest, GenerationCreateWithAllFields) {
 }
 
 TEST(LegacyTranslatorTest, SpanDropsGenerationOnlyFields) {
-  json e = Translate(R"pb(event_id: "e" timestamp { seconds: 1767225600 }
-    observation { id: "o" trace_id: "t" type: OBSERVATION_TYPE_SPAN model: "m"
-                  prompt_name: "p" prompt_version: 1 level: LEVEL_DEBUG environment: "dev" })pb");
-  EXPECT_EQ(e["body"], json::parse(R"({"id":"o","traceId":"t","level":"DEBUG","environment":"dev"})"));
-}
-
-TEST(LegacyTranslatorTest, ScoreValues) {
-  json numeric = Translate(R"pb(event_id: "e" timestamp { seconds: 1767225600 }
-    score { id: "sc" trace_id: "trace-1" observation_id: "obs-gen" name: "faithfulness"
-            numeric_value: 0.75 comment: "ok" config_id: "cfg" dataset_run_id: "run"
-            metadata { fields { key: "by" value { string_value: "judge" } } } })pb");
-  EXPECT_EQ(numeric["type"], "score-create");
-  EXPECT_EQ(numeric["body"], json::parse(R"({
-    "id": "sc", "traceId": "trace-1", "observationId": "obs-gen", "name": "faithfulness",
-    "value": 0.75, "dataType": "NUMERIC", "comment": "ok", "metadata": {"by": "judge"},
-    "environment": "production", "configId": "cfg", "datasetRunId": "run",
-    "timestamp": "2026-01-01T00:00:00.000000Z"})"));
-
-  json categorical = Translate(R"pb(event_id: "e" timestamp { seconds: 1767225600 }
-    score { id: "sc" session_id: "s-1" name: "tone" categorical_value: "polite"
-            data_type: SCORE_DATA_TYPE_CATEGORICAL timestamp { seconds: 1767225000 } })pb");
-  EXPECT_EQ(categorical["body"], json::parse(R"({
-    "id": "sc", "sessionId": "s-1", "name": "tone", "value": "polite",
-    "dataType": "CATEGORICAL", "environment": "production",
-    "timestamp": "2025-12-31T23:50:00.000000Z"})"));
-
-  json yes = Translate(R"pb(event_id: "e" timestamp { seconds: 1767225600 }
-    score { id: "sc" trace_id: "t" name: "correct" boolean_value: true })pb");
-  EXPECT_EQ(yes["body"]["value"], 1);
-  EXPECT_TRUE(yes["body"]["value"].is_number());
-  EXPECT_EQ(yes["body"]["dataType"], "BOOLEAN");
-  json no = Translate(R"pb(event_id: "e" timestamp { seconds: 1767225600 }
-    score { id: "sc" trace_id: "t" name: "correct" boolean_value: false })pb");
-  EXPECT_EQ(no["body"]["value"], 0);
-  json numeric_bool = Translate(R"pb(event_id: "e" timestamp { seconds: 1767225600 }
-    score { id: "sc" trace_id: "t" name: "c" numeric_value: 1 data_type: SCORE_DATA_TYPE_BOOLEAN })pb");
-  EXPECT_EQ(numeric_bool["body"]["dataType"], "BOOLEAN");
-}
-
-TEST(LegacyTranslatorTest, ScoreOnOtlpRouteGetsMappedIds) {
-  const char* score = R"pb(event_id: "e" timestamp { seconds: 1767225600 }
-    score { id: "sc" trace_id: "trace-1" observation_id: "obs-gen" session_id: "s-1"
-            name: "n" numeric_value: 1 })pb";
-  json mapped = Translate(score, Options(/*otlp_ids=*/true));
-  EXPECT_EQ(mapped["body"]["traceId"], "17fe6f303311c0b164b937e419518c1f");
-  EXPECT_EQ(mapped["body"]["traceId"], LangfuseTraceIdForOtlp("trace-1"));
-  EXPECT_EQ(mapped["body"]["observationId"], "74e9076f052686f4");
-  EXPECT_EQ(mapped["body"]["sessionId"], "s-1");
-  EXPECT_EQ(mapped["body"]["id"], "sc");
-  json plain = Translate(score, Options(/*otlp_ids=*/false));
-  EXPECT_EQ(plain["body"]["traceId"], "trace-1");
-  EXPECT_EQ(plain["body"]["observationId"], "obs-gen");
+  json e = Translate(R"pb(event_id: "e"
+                          timestamp { seconds: 1767225600 }
+                          observation {
+                            id: "o"
+                            trace_id: "t"
+                            type: OBSERVATION_TYPE_SPAN
+                            model: "m"
+                            prompt_name: "p"
+                            prompt_version: 1
+                            level: LEVEL_DEBUG
+                            environment: "dev"
+                          })pb");
+  EXPECT_EQ(e["body"],
+            json::parse(R"({"id":"o","traceId":"t","level":"DEBUG","environment":"dev"})"));
 }
 
 TEST(LegacyTranslatorTest, InvalidEventsAreRejectedAndBufferKept) {
-  for (const char* bad : {
-           R"pb(event_id: "e" trace { id: "t" })pb",  // no timestamp
-           R"pb(event_id: "e" timestamp { seconds: 1 })pb",
-           R"pb(event_id: "e" timestamp { seconds: 1 } trace { name: "no id" })pb",
-           R"pb(event_id: "e" timestamp { seconds: 1 } observation { id: "o" trace_id: "t" })pb",
-           R"pb(event_id: "e" timestamp { seconds: 1 }
-                observation { id: "o" type: OBSERVATION_TYPE_SPAN })pb",
-           R"pb(event_id: "e" timestamp { seconds: 1 }
-                observation { id: "o" trace_id: "t" type: OBSERVATION_TYPE_SPAN
-                              output { json: "{nope" } })pb",
-           R"pb(event_id: "e" timestamp { seconds: 1 } score { id: "s" name: "n" })pb",
-           R"pb(event_id: "e" timestamp { seconds: 1 } score { name: "n" numeric_value: 1 })pb",
-           R"pb(event_id: "e" timestamp { seconds: 1 }
-                score { id: "s" name: "n" numeric_value: 0.5 data_type: SCORE_DATA_TYPE_BOOLEAN })pb",
-           R"pb(event_id: "e" timestamp { seconds: 1 }
-                score { id: "s" name: "n" boolean_value: true data_type: SCORE_DATA_TYPE_NUMERIC })pb",
-           R"pb(event_id: "e" timestamp { seconds: 1 }
-                score { id: "s" name: "n" categorical_value: "x" data_type: SCORE_DATA_TYPE_NUMERIC })pb",
-           R"pb(event_id: "e" timestamp { seconds: 1 }
-                score { id: "s" name: "n" numeric_value: inf })pb",
-       }) {
+  for (const char*
+           bad : {
+               R"pb(event_id: "e"
+                    trace { id: "t" })pb",  // no timestamp
+               R"pb(event_id: "e"
+                    timestamp { seconds: 1 })pb",
+               R"pb(event_id: "e"
+                    timestamp { seconds: 1 }
+                    trace { name: "no id" })pb",
+               R"pb(event_id: "e"
+                    timestamp { seconds: 1 }
+                    observation { id: "o" trace_id: "t" })pb",
+               R"pb(event_id: "e"
+                    timestamp { seconds: 1 }
+                    observation { id: "o" type: OBSERVATION_TYPE_SPAN })pb",
+               R"pb(event_id: "e"
+                    timestamp { seconds: 1 }
+                    observation {
+                      id: "o"
+                      trace_id: "t"
+                      type: OBSERVATION_TYPE_SPAN
+                      output { json: "{nope" }
+                    })pb",
+               R"pb(event_id: "e"
+                    timestamp { seconds: 1 }
+                    score { id: "s" name: "n" })pb",
+               R"pb(event_id: "e"
+                    timestamp { seconds: 1 }
+                    score { name: "n" numeric_value: 1 })pb",
+               R"pb(event_id: "e"
+                    timestamp { seconds: 1 }
+                    score {
+                      id: "s"
+                      name: "n"
+                      numeric_value: 0.5
+                      data_type: SCORE_DATA_TYPE_BOOLEAN
+                    })pb",
+               R"pb(event_id: "e"
+                    timestamp { seconds: 1 }
+                    score {
+                      id: "s"
+                      name: "n"
+                      boolean_value: true
+                      data_type: SCORE_DATA_TYPE_NUMERIC
+                    })pb",
+               R"pb(event_id: "e"
+                    timestamp { seconds: 1 }
+                    score {
+                      id: "s"
+                      name: "n"
+                      categorical_value: "x"
+                      data_type: SCORE_DATA_TYPE_NUMERIC
+                    })pb",
+               R"pb(event_id: "e"
+                    timestamp { seconds: 1 }
+                    score { id: "s" name: "n" numeric_value: inf })pb",
+           }) {
     std::string out = "[";
     absl::Status status = AppendIngestionEvent(Event(bad), Options(), &out);
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
@@ -238,15 +254,17 @@ TEST(LegacyTranslatorTest, InvalidEventsAreRejectedAndBufferKept) {
 
 TEST(LegacyTranslatorTest, AppendBuildsABatch) {
   std::string batch = "{\"batch\":[";
-  ASSERT_TRUE(AppendIngestionEvent(Event(R"pb(event_id: "a" timestamp { seconds: 1767225600 }
+  ASSERT_TRUE(AppendIngestionEvent(Event(R"pb(event_id: "a"
+                                              timestamp { seconds: 1767225600 }
                                               trace { id: "t" })pb"),
                                    Options(), &batch)
                   .ok());
   batch += ",";
-  ASSERT_TRUE(AppendIngestionEvent(Event(R"pb(event_id: "b" timestamp { seconds: 1767225600 }
-                                              score { id: "s" trace_id: "t" name: "n"
-                                                      numeric_value: 2 })pb"),
-                                   Options(), &batch)
+  ASSERT_TRUE(AppendIngestionEvent(
+                  Event(R"pb(event_id: "b"
+                             timestamp { seconds: 1767225600 }
+                             score { id: "s" trace_id: "t" name: "n" numeric_value: 2 })pb"),
+                  Options(), &batch)
                   .ok());
   batch += "]}";
   json j = json::parse(batch, nullptr, false);
@@ -263,10 +281,16 @@ TEST(LegacyTranslatorTest, IsScore) {
 }
 
 TEST(LegacyTranslatorTest, TraceAttributesOfAnObservation) {
-  v1::TraceEvent event = Event(R"pb(event_id: "e-chain" timestamp { seconds: 1767225602 }
-    observation { id: "o" trace_id: "trace-1" type: OBSERVATION_TYPE_CHAIN
-                  start_time { seconds: 1767225600 }
-                  trace { name: "rag-query" user_id: "u-1" tags: "prod" public: true } })pb");
+  v1::TraceEvent event =
+      Event(R"pb(event_id: "e-chain"
+                 timestamp { seconds: 1767225602 }
+                 observation {
+                   id: "o"
+                   trace_id: "trace-1"
+                   type: OBSERVATION_TYPE_CHAIN
+                   start_time { seconds: 1767225600 }
+                   trace { name: "rag-query" user_id: "u-1" tags: "prod" public: true }
+                 })pb");
   ASSERT_TRUE(HasTraceAttributes(event));
   absl::StatusOr<std::string> out = ToTraceAttributesEvent(event, Options());
   ASSERT_TRUE(out.ok()) << out.status();

@@ -4,9 +4,9 @@
 #include <string>
 
 #include "gateway/translate/id_mapping.h"
-#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/translate/test_events.h"
 
 namespace tracegate::translate {
 namespace {
@@ -14,14 +14,10 @@ namespace {
 using nlohmann::json;
 using otlpwire::AnyValue;
 using otlpwire::Span;
+using translate_testing::Event;
+using namespace translate_testing::rag;  // NOLINT: the fixture events
 
 constexpr uint64_t kT0 = 1767225600ull * 1000000000ull;  // 2026-01-01T00:00:00Z
-
-v1::TraceEvent Event(const std::string& text) {
-  v1::TraceEvent e;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &e)) << text;
-  return e;
-}
 
 std::map<std::string, AnyValue> Attrs(const Span& span) {
   std::map<std::string, AnyValue> out;
@@ -43,68 +39,6 @@ json Json(const std::map<std::string, AnyValue>& attrs, const std::string& key) 
   EXPECT_FALSE(j.is_discarded()) << key << ": " << Str(attrs, key);
   return j;
 }
-
-// A RAG request: trace, chain -> (retriever, generation, tool, event).
-const char* const kTrace = R"pb(
-  event_id: "e-trace" workspace: "ws" timestamp { seconds: 1767225600 }
-  trace {
-    id: "trace-1" name: "rag-query" user_id: "u-1" session_id: "s-1"
-    release: "r1" version: "v1" tags: "prod" tags: "rag" public: true
-    metadata { fields { key: "team" value { string_value: "search" } } }
-    input { text: "what is the capital of France?" } output { text: "Paris" }
-  })pb";
-const char* const kChain = R"pb(
-  event_id: "e-chain" timestamp { seconds: 1767225602 }
-  observation {
-    id: "obs-chain" trace_id: "trace-1" type: OBSERVATION_TYPE_CHAIN name: "RetrievalQA"
-    start_time { seconds: 1767225600 } end_time { seconds: 1767225602 }
-    input { json: "{\"query\": \"capital of France\"}" }
-    metadata { fields { key: "k" value { number_value: 1 } } }
-    trace { name: "rag-query" user_id: "u-1" session_id: "s-1" tags: "prod" release: "r1"
-            metadata { fields { key: "team" value { string_value: "search" } } } }
-  })pb";
-const char* const kRetriever = R"pb(
-  event_id: "e-ret" timestamp { seconds: 1767225601 }
-  observation {
-    id: "00f067aa0ba902b7" trace_id: "trace-1" parent_observation_id: "obs-chain"
-    type: OBSERVATION_TYPE_RETRIEVER name: "vector-search"
-    start_time { seconds: 1767225600 nanos: 100000000 }
-    end_time { seconds: 1767225600 nanos: 300000000 }
-    output { documents { documents { page_content: "Paris is the capital." id: "d1" } } }
-  })pb";
-const char* const kGeneration = R"pb(
-  event_id: "e-gen" timestamp { seconds: 1767225602 }
-  observation {
-    id: "obs-gen" trace_id: "trace-1" parent_observation_id: "obs-chain"
-    type: OBSERVATION_TYPE_GENERATION name: "ChatOpenAI"
-    start_time { seconds: 1767225600 nanos: 400000000 }
-    end_time { seconds: 1767225601 nanos: 900000000 }
-    completion_start_time { seconds: 1767225600 nanos: 623456789 }
-    level: LEVEL_ERROR status_message: "rate limited" version: "gen-v2" environment: "staging"
-    model: "gpt-4o-mini"
-    model_parameters { fields { key: "temperature" value { number_value: 0.2 } }
-                       fields { key: "max_tokens" value { number_value: 256 } } }
-    usage_details { key: "input" value: 120 } usage_details { key: "output" value: 30 }
-    usage_details { key: "total" value: 150 }
-    cost_details { key: "input" value: 0.0001 } cost_details { key: "output" value: 0.0002 }
-    prompt_name: "qa" prompt_version: 3
-    input { messages { messages { role: "user" content: "capital of France?" } } }
-    output { messages { messages { role: "assistant" content: "Paris" } } }
-  })pb";
-const char* const kTool = R"pb(
-  event_id: "e-tool" timestamp { seconds: 1767225601 }
-  observation {
-    id: "obs-tool" trace_id: "trace-1" parent_observation_id: "obs-chain"
-    type: OBSERVATION_TYPE_TOOL name: "lookup" level: LEVEL_WARNING
-    start_time { seconds: 1767225601 }
-  })pb";
-const char* const kEvent = R"pb(
-  event_id: "e-event" timestamp { seconds: 1767225601 }
-  observation {
-    id: "obs-event" trace_id: "trace-1" parent_observation_id: "obs-chain"
-    type: OBSERVATION_TYPE_EVENT name: "cache-miss"
-    start_time { seconds: 1767225601 nanos: 5 } end_time { seconds: 1767225609 }
-  })pb";
 
 class OtlpEncoderTest : public ::testing::Test {
  protected:
@@ -146,7 +80,7 @@ TEST_F(OtlpEncoderTest, ResourceAndScope) {
   std::map<std::string, std::string> resource;
   for (const auto& kv : rs.resource().attributes()) resource[kv.key()] = kv.value().string_value();
   EXPECT_EQ(resource, (std::map<std::string, std::string>{{"service.name", "tracegate"},
-                                                           {"tracegate.workspace", "ws"}}));
+                                                          {"tracegate.workspace", "ws"}}));
   EXPECT_EQ(rs.scope_spans(0).scope().name(), "tracegate");
 }
 
@@ -284,21 +218,58 @@ TEST_F(OtlpEncoderTest, ToolAndEvent) {
 }
 
 TEST_F(OtlpEncoderTest, HexIdsNeedNoMetadata) {
-  ASSERT_TRUE(encoder_.Add(Event(R"pb(
-    timestamp { seconds: 1767225600 }
-    observation { id: "00f067aa0ba902b7" trace_id: "0af7651916cd43dd8448eb211c80319c"
-                  type: OBSERVATION_TYPE_SPAN name: "s" start_time { seconds: 1767225600 } })pb"))
+  ASSERT_TRUE(encoder_
+                  .Add(Event(R"pb(
+                    timestamp { seconds: 1767225600 }
+                    observation {
+                      id: "00f067aa0ba902b7"
+                      trace_id: "0af7651916cd43dd8448eb211c80319c"
+                      type: OBSERVATION_TYPE_SPAN
+                      name: "s"
+                      start_time { seconds: 1767225600 }
+                    })pb"))
                   .ok());
   auto a = Attrs(encoder_.request().resource_spans(0).scope_spans(0).spans(0));
   EXPECT_EQ(a.count("langfuse.observation.metadata"), 0u);
   // Upper-case hex is changed by lower-casing, so the original is kept.
-  ASSERT_TRUE(encoder_.Add(Event(R"pb(
-    observation { id: "00F067AA0BA902B7" trace_id: "0af7651916cd43dd8448eb211c80319c"
-                  type: OBSERVATION_TYPE_SPAN name: "s" start_time { seconds: 1767225600 } })pb"))
+  ASSERT_TRUE(encoder_
+                  .Add(Event(R"pb(
+                    observation {
+                      id: "00F067AA0BA902B7"
+                      trace_id: "0af7651916cd43dd8448eb211c80319c"
+                      type: OBSERVATION_TYPE_SPAN
+                      name: "s"
+                      start_time { seconds: 1767225600 }
+                    })pb"))
                   .ok());
   auto b = Attrs(encoder_.request().resource_spans(0).scope_spans(0).spans(1));
   EXPECT_EQ(Json(b, "langfuse.observation.metadata"),
             json::parse(R"({"tracegate_observation_id":"00F067AA0BA902B7"})"));
+}
+
+TEST_F(OtlpEncoderTest, OurMetadataKeysReplaceUserKeysOnlyWhenWritten) {
+  ASSERT_TRUE(encoder_
+                  .Add(Event(R"pb(
+                    observation {
+                      id: "obs-1"
+                      trace_id: "0af7651916cd43dd8448eb211c80319c"
+                      type: OBSERVATION_TYPE_SPAN
+                      start_time { seconds: 1767225600 }
+                      metadata {
+                        fields {
+                          key: "tracegate_observation_id"
+                          value { string_value: "user" }
+                        }
+                        fields {
+                          key: "tracegate_trace_id"
+                          value { string_value: "kept" }
+                        }
+                      }
+                    })pb"))
+                  .ok());
+  auto a = Attrs(encoder_.request().resource_spans(0).scope_spans(0).spans(0));
+  EXPECT_EQ(Str(a, "langfuse.observation.metadata"),
+            R"({"tracegate_trace_id":"kept","tracegate_observation_id":"obs-1"})");
 }
 
 TEST_F(OtlpEncoderTest, RejectsScoresAndBadEventsWithoutChangingTheBatch) {
@@ -311,10 +282,19 @@ TEST_F(OtlpEncoderTest, RejectsScoresAndBadEventsWithoutChangingTheBatch) {
            R"pb(observation { id: "o" trace_id: "t" name: "untyped" })pb",
            R"pb(observation { trace_id: "t" type: OBSERVATION_TYPE_SPAN })pb",
            R"pb(trace { name: "no id" })pb",
-           R"pb(observation { id: "o" trace_id: "t" type: OBSERVATION_TYPE_SPAN
-                              input { text: "ok" } output { json: "{broken" } })pb",
-           R"pb(observation { id: "o" trace_id: "t" type: OBSERVATION_TYPE_SPAN
-                              trace { input { json: "[1," } } })pb",
+           R"pb(observation {
+                  id: "o"
+                  trace_id: "t"
+                  type: OBSERVATION_TYPE_SPAN
+                  input { text: "ok" }
+                  output { json: "{broken" }
+                })pb",
+           R"pb(observation {
+                  id: "o"
+                  trace_id: "t"
+                  type: OBSERVATION_TYPE_SPAN
+                  trace { input { json: "[1," } }
+                })pb",
        }) {
     absl::Status status = encoder_.Add(Event(bad));
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;

@@ -35,9 +35,14 @@ TEST(PayloadJsonTest, TextIsAJsonString) {
 
 TEST(PayloadJsonTest, InvalidUtf8BecomesReplacementCharacter) {
   v1::Payload p;
-  p.set_text(std::string("a\xFF" "b\xC3", 4));
+  p.set_text(
+      std::string("a\xFF"
+                  "b\xC3",
+                  4));
   const std::string out = ToJson(p);
-  EXPECT_EQ(out, "\"a\xEF\xBF\xBD" "b\xEF\xBF\xBD\"");
+  EXPECT_EQ(out,
+            "\"a\xEF\xBF\xBD"
+            "b\xEF\xBF\xBD\"");
   EXPECT_FALSE(json::parse(out, nullptr, false).is_discarded());
 }
 
@@ -62,15 +67,26 @@ TEST(PayloadJsonTest, ValueWithSortedKeysAndNumbers) {
   v1::Payload p = ParsePayload(R"pb(
     value {
       struct_value {
-        fields { key: "z" value { number_value: 3 } }
-        fields { key: "a" value { list_value {
-          values { number_value: 0.5 }
-          values { bool_value: false }
-          values { null_value: NULL_VALUE }
-          values { string_value: "s" }
-          values { number_value: -7 }
-        } } }
-        fields { key: "m" value { struct_value {} } }
+        fields {
+          key: "z"
+          value { number_value: 3 }
+        }
+        fields {
+          key: "a"
+          value {
+            list_value {
+              values { number_value: 0.5 }
+              values { bool_value: false }
+              values { null_value: NULL_VALUE }
+              values { string_value: "s" }
+              values { number_value: -7 }
+            }
+          }
+        }
+        fields {
+          key: "m"
+          value { struct_value {} }
+        }
       }
     })pb");
   EXPECT_EQ(ToJson(p), R"({"a":[0.5,false,null,"s",-7],"m":{},"z":3})");
@@ -116,16 +132,22 @@ TEST(PayloadJsonTest, MessagesInOpenAiShape) {
       {"type":"image_url","image_url":{"url":"https://example.com/cat.png"}}]})"));
   EXPECT_EQ(out[2], json::parse(R"({"role":"assistant","tool_calls":[
       {"id":"call_1","type":"function","function":{"name":"lookup","arguments":"{\"q\":\"cat\"}"}}]})"));
-  EXPECT_EQ(out[3], json::parse(
-      R"({"role":"tool","content":"a cat","tool_call_id":"call_1","name":"lookup"})"));
+  EXPECT_EQ(
+      out[3],
+      json::parse(R"({"role":"tool","content":"a cat","tool_call_id":"call_1","name":"lookup"})"));
 }
 
 TEST(PayloadJsonTest, PartTypeIsInferredWhenMissing) {
   v1::Payload p = ParsePayload(R"pb(
-    messages { messages { role: "user" parts { text: "hi" } parts { image_url: "u" } } })pb");
-  EXPECT_EQ(ToJson(p),
-            R"([{"role":"user","content":[{"type":"text","text":"hi"},)"
-            R"({"type":"image_url","image_url":{"url":"u"}}]}])");
+    messages {
+      messages {
+        role: "user"
+        parts { text: "hi" }
+        parts { image_url: "u" }
+      }
+    })pb");
+  EXPECT_EQ(ToJson(p), R"([{"role":"user","content":[{"type":"text","text":"hi"},)"
+                       R"({"type":"image_url","image_url":{"url":"u"}}]}])");
 }
 
 TEST(PayloadJsonTest, Documents) {
@@ -134,13 +156,19 @@ TEST(PayloadJsonTest, Documents) {
       documents {
         page_content: "Paris is the capital."
         id: "doc-1"
-        metadata { fields { key: "source" value { string_value: "wiki" } } }
+        metadata {
+          fields {
+            key: "source"
+            value { string_value: "wiki" }
+          }
+        }
       }
       documents { page_content: "no metadata" }
     })pb");
-  EXPECT_EQ(ToJson(p),
-            R"([{"page_content":"Paris is the capital.","metadata":{"source":"wiki"},"id":"doc-1"},)"
-            R"({"page_content":"no metadata","metadata":{}}])");
+  EXPECT_EQ(
+      ToJson(p),
+      R"([{"page_content":"Paris is the capital.","metadata":{"source":"wiki"},"id":"doc-1"},)"
+      R"({"page_content":"no metadata","metadata":{}}])");
 }
 
 TEST(PayloadJsonTest, UnsetPayloadIsNull) {

@@ -71,8 +71,9 @@ absl::Status CheckInteger(const FieldDescriptor& field, const std::string& path,
 absl::Status CheckScalar(const FieldDescriptor& field, const std::string& path, json* value) {
   switch (field.cpp_type()) {
     case FieldDescriptor::CPPTYPE_STRING:
-      if (!value->is_string()) return Error(path, "must be a string (quote the value)");
-      return absl::OkStatus();
+      if (value->is_string()) return absl::OkStatus();
+      if (value->is_structured()) return Error(path, "must be a string");
+      return Error(path, "must be a string (quote the value)");
     case FieldDescriptor::CPPTYPE_BOOL:
       if (value->is_boolean()) return absl::OkStatus();
       if (value->is_string() && (*value == "true" || *value == "false")) {

@@ -173,6 +173,8 @@ TEST(ParseConfigYamlTest, ScalarTyping) {
             "test.yaml: export.max_batch_events: must be an integer between 0 and 4294967295");
   EXPECT_EQ(ErrorOf(Yaml("export:\n  max_batch_events: ${N:-many}\n")),
             "test.yaml: export.max_batch_events: must be an integer between 0 and 4294967295");
+  EXPECT_EQ(ErrorOf(Yaml("server:\n  app_env: {a: b}\n")),
+            "test.yaml: server.app_env: must be a string");
   EXPECT_EQ(ErrorOf(Yaml("export: [1, 2]\n")),
             "test.yaml: export: must be a mapping of keys to values");
   EXPECT_EQ(ErrorOf(Yaml("export:\n  linger: !!int 5\n")),

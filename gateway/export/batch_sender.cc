@@ -50,8 +50,12 @@ absl::StatusOr<HttpResponse> BatchSender::Post(const char* endpoint, HttpRequest
     return absl::CancelledError("export stopped: shutdown deadline reached");
   }
   request.timeout = std::min(options_.target->timeout, left);
+  request.abort = [this] { return options_.time_left() <= absl::ZeroDuration(); };
   absl::Time start = options_.clock->Now();
   absl::StatusOr<HttpResponse> result = options_.transport->Post(request);
+  if (!result.ok() && result.status().code() == absl::StatusCode::kCancelled) {
+    abandoned_ = true;  // cut short by the shutdown deadline
+  }
   options_.telemetry->OnExportRequest(options_.target->name, endpoint,
                                       result.ok() ? result->status : 0,
                                       options_.clock->Now() - start);

@@ -67,12 +67,19 @@ absl::Status ErrorStatus(CURLcode code, const char* method, const std::string& u
   switch (code) {
     case CURLE_OPERATION_TIMEDOUT:
       return absl::DeadlineExceededError(where + text);
+    case CURLE_ABORTED_BY_CALLBACK:
+      return absl::CancelledError(where + "aborted");
     case CURLE_URL_MALFORMAT:
     case CURLE_UNSUPPORTED_PROTOCOL:
       return absl::InvalidArgumentError(where + text);
     default:
       return absl::UnavailableError(where + text);
   }
+}
+
+int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto* abort = static_cast<const std::function<bool()>*>(user);
+  return (*abort)() ? 1 : 0;  // non-zero aborts with CURLE_ABORTED_BY_CALLBACK
 }
 
 long Millis(absl::Duration d) {
@@ -88,6 +95,15 @@ absl::StatusOr<std::unique_ptr<CurlTransport>> CurlTransport::Create(
   CURL* handle = curl_easy_init();
   if (handle == nullptr) return absl::InternalError("curl_easy_init failed");
   return std::unique_ptr<CurlTransport>(new CurlTransport(options, handle));
+}
+
+std::function<std::unique_ptr<HttpTransport>()> CurlTransport::Factory(
+    CurlTransportOptions options) {
+  return [options = std::move(options)]() -> std::unique_ptr<HttpTransport> {
+    absl::StatusOr<std::unique_ptr<CurlTransport>> transport = Create(options);
+    if (!transport.ok()) return nullptr;
+    return *std::move(transport);
+  };
 }
 
 CurlTransport::CurlTransport(const CurlTransportOptions& options, void* handle)
@@ -140,6 +156,11 @@ absl::StatusOr<HttpResponse> CurlTransport::Perform(const HttpRequest& request, 
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &OnHeader);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &sink);
+  if (request.abort) {
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &OnProgress);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &request.abort);
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  }
   if (post) {
     curl_easy_setopt(curl, CURLOPT_POST, 1L);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());

@@ -6,13 +6,14 @@
 //   Create() (it is never cleaned up: other threads may still hold handles at exit).
 // - Errors (see http_transport.h): UNAVAILABLE for connect/reset/empty reply/TLS problems and
 //   for a response larger than `max_response_bytes`, DEADLINE_EXCEEDED on timeout,
-//   INVALID_ARGUMENT for unusable URLs. Messages name the method and the redacted URL plus
+//   INVALID_ARGUMENT for unusable URLs, CANCELLED when HttpRequest::abort fired. Messages name the method and the redacted URL plus
 //   curl's error text; request headers are never echoed. Create() returns INTERNAL when curl
 //   cannot be initialised.
 // - When Langfuse is down every call fails fast with UNAVAILABLE (connect refused) or after
 //   `connect_timeout` with DEADLINE_EXCEEDED; retrying is the caller's job.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -37,6 +38,9 @@ struct CurlTransportOptions {
 class CurlTransport final : public HttpTransport {
  public:
   static absl::StatusOr<std::unique_ptr<CurlTransport>> Create(const CurlTransportOptions& options);
+  // A RouteExporterOptions::transport_factory: a new CurlTransport per call, nullptr if curl
+  // cannot be initialised (RouteExporter::Start then returns INTERNAL).
+  static std::function<std::unique_ptr<HttpTransport>()> Factory(CurlTransportOptions options);
   ~CurlTransport() override;
   CurlTransport(const CurlTransport&) = delete;
   CurlTransport& operator=(const CurlTransport&) = delete;

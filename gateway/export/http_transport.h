@@ -10,11 +10,13 @@
 //     UNAVAILABLE        connect refused/reset, DNS failure, empty reply, TLS failure, ...
 //     DEADLINE_EXCEEDED  `timeout` (or the connect timeout) ran out
 //     INVALID_ARGUMENT   the request itself is unusable (e.g. a malformed URL)
+//     CANCELLED          `abort` returned true while the request was in progress
 //   Error messages never contain request headers (Authorization) or URL credentials.
 // - Thread-safety: an instance is NOT thread-safe; each worker thread owns its own.
 // - Ownership: requests are borrowed for the duration of the call.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,6 +37,9 @@ struct HttpRequest {
   HttpHeaders headers;
   std::string body;  // ignored by Get()
   absl::Duration timeout = absl::Seconds(10);
+  // Polled while the request is in progress (about once a second when idle); returning
+  // true abandons it with CANCELLED. Lets a shutdown cut a slow request short.
+  std::function<bool()> abort;
 };
 
 struct HttpResponse {

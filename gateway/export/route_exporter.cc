@@ -147,9 +147,10 @@ void RouteExporter::Run(HttpTransport* transport) {
   });
   std::vector<core::QueueEntry> entries;
   int read_failures = 0;
+  size_t events_per_entry = 0;  // unknown until the first entry
   while (!StopRequested()) {
     entries.clear();
-    absl::Status read = Gather(&entries);
+    absl::Status read = Gather(&entries, &events_per_entry);
     if (!entries.empty()) Process(entries, sender, *transport);
     if (read.ok()) {
       read_failures = 0;
@@ -165,7 +166,8 @@ void RouteExporter::Run(HttpTransport* transport) {
   }
 }
 
-absl::Status RouteExporter::Gather(std::vector<core::QueueEntry>* entries) {
+absl::Status RouteExporter::Gather(std::vector<core::QueueEntry>* entries,
+                                   size_t* events_per_entry) {
   const std::string& route = options_.target->name;
   size_t events = 0;
   size_t bytes = 0;
@@ -176,9 +178,12 @@ absl::Status RouteExporter::Gather(std::vector<core::QueueEntry>* entries) {
       wait = close_at - options_.clock->Now();
       if (wait <= absl::ZeroDuration()) break;
     }
-    size_t max_entries = options_.max_batch_events - std::min(events, options_.max_batch_events);
+    size_t room = options_.max_batch_events - std::min(events, options_.max_batch_events);
+    // Until the first entry shows how large entries are, read one at a time.
+    size_t max_entries =
+        *events_per_entry == 0 ? 1 : std::max<size_t>(1, room / *events_per_entry);
     absl::StatusOr<std::vector<core::QueueEntry>> got =
-        options_.queue->Read(route, std::max<size_t>(1, max_entries), wait);
+        options_.queue->Read(route, max_entries, wait);
     if (!got.ok()) return got.status();
     if (got->empty()) break;  // linger passed (or nothing came while idle)
     if (entries->empty()) close_at = options_.clock->Now() + options_.linger;
@@ -188,6 +193,7 @@ absl::Status RouteExporter::Gather(std::vector<core::QueueEntry>* entries) {
       in_flight_ += static_cast<size_t>(entry.batch.events_size());
       entries->push_back(std::move(entry));
     }
+    *events_per_entry = std::max<size_t>(1, events / entries->size());
     if (events >= options_.max_batch_events || bytes >= options_.max_batch_bytes) break;
   }
   return absl::OkStatus();

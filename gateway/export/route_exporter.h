@@ -92,7 +92,9 @@ class RouteExporter {
 
   void Run(HttpTransport* transport);
   // Reads entries until a batch is full or linger passes; the status is the queue's error.
-  absl::Status Gather(std::vector<core::QueueEntry>* entries);
+  // `events_per_entry` is the worker's running estimate (0 = unknown), used to size each Read so
+  // that one batch does not pull far more than max_batch_events out of the queue.
+  absl::Status Gather(std::vector<core::QueueEntry>* entries, size_t* events_per_entry);
   void Process(std::vector<core::QueueEntry>& entries, BatchSender& sender,
                HttpTransport& transport);
   // False when shutdown's deadline came first.

@@ -136,6 +136,24 @@ TEST(CurlTransportTest, TimeoutIsDeadlineExceededWithoutSecrets) {
   EXPECT_NE(message.find("/slow"), std::string::npos);
 }
 
+TEST(CurlTransportTest, AbortCallbackCancelsAnInProgressRequest) {
+  LocalServer server;
+  absl::Notification entered;
+  server.server().Post("/slow", [&](const httplib::Request&, httplib::Response& res) {
+    entered.Notify();
+    server.release().WaitForNotificationWithTimeout(absl::Seconds(30));
+    res.set_content("late", "text/plain");
+  });
+  auto transport = CurlTransport::Create(CurlTransportOptions{});
+  ASSERT_TRUE(transport.ok());
+  HttpRequest request = Post(server.Url("/slow"), "{}");
+  request.timeout = absl::Seconds(30);
+  request.abort = [&] { return entered.HasBeenNotified(); };
+  auto response = (*transport)->Post(request);
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kCancelled) << response.status();
+}
+
 TEST(CurlTransportTest, RefusedConnectionIsUnavailable) {
   // Bind a port without listening, note it, close it: connecting there is refused.
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);

@@ -29,6 +29,7 @@ class FakeQueue : public core::Queue {
   absl::StatusOr<std::vector<core::QueueEntry>> Read(absl::string_view route, size_t max_entries,
                                                      absl::Duration wait) override {
     absl::MutexLock lock(&mu_);
+    read_limits_.push_back(max_entries);
     auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return !ready_.empty() || closed_; };
     mu_.AwaitWithTimeout(absl::Condition(&ready), std::min(wait, absl::Milliseconds(20)));
     if (closed_) return absl::CancelledError("queue closed");
@@ -39,7 +40,6 @@ class FakeQueue : public core::Queue {
       pending_[entry.id] = entry;
       out.push_back(std::move(entry));
     }
-    read_sizes_.push_back(out.size());
     return out;
   }
 
@@ -117,6 +117,11 @@ class FakeQueue : public core::Queue {
     absl::MutexLock lock(&mu_);
     return dead_letters_;
   }
+  // The max_entries of each Read() call.
+  std::vector<size_t> read_limits() const {
+    absl::MutexLock lock(&mu_);
+    return read_limits_;
+  }
   size_t pending() const {
     absl::MutexLock lock(&mu_);
     return pending_.size();
@@ -133,7 +138,7 @@ class FakeQueue : public core::Queue {
   std::vector<std::string> released_ ABSL_GUARDED_BY(mu_);
   std::vector<core::QueueEntry> released_entries_ ABSL_GUARDED_BY(mu_);
   std::vector<core::DeadLetter> dead_letters_ ABSL_GUARDED_BY(mu_);
-  std::vector<size_t> read_sizes_ ABSL_GUARDED_BY(mu_);
+  std::vector<size_t> read_limits_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace tracegate::exporter::testing

@@ -143,6 +143,44 @@ TEST_F(RouteExporterTest, StopLetsRetriesRunUntilTheDeadline) {
   EXPECT_EQ(queue_.released(), std::vector<std::string>{"entry-1"});
 }
 
+TEST_F(RouteExporterTest, StopCutsAnInProgressRequestShort) {
+  ASSERT_TRUE(queue_.Append("main", Batch({Observation("a")})).ok());
+  Once entered;
+  transport_.SetHandler([&](const HttpRequest& request) -> absl::StatusOr<HttpResponse> {
+    entered.Notify();
+    // Like curl's progress callback: poll until the exporter asks to abort (bounded).
+    for (int i = 0; i < 20000 && !(request.abort && request.abort()); ++i) {
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+    return absl::CancelledError("aborted");
+  });
+  auto exporter = Start(Options(MakeTarget(core::Egress::kOtlp)));
+  ASSERT_NE(exporter, nullptr);
+  ASSERT_TRUE(entered.Wait());
+  exporter->Stop(clock_.Now());
+  EXPECT_EQ(transport_.request_count(), 1u);
+  EXPECT_EQ(queue_.released(), std::vector<std::string>{"entry-1"});
+  EXPECT_TRUE(queue_.dead_letters().empty());
+}
+
+TEST_F(RouteExporterTest, ReadsAreSizedByEventsPerEntry) {
+  for (int e = 0; e < 6; ++e) {
+    v1::IngestRequest batch;
+    for (int i = 0; i < 10; ++i) {
+      *batch.add_events() = Observation("o" + std::to_string(e) + "-" + std::to_string(i));
+    }
+    ASSERT_TRUE(queue_.Append("main", batch).ok());
+  }
+  auto options = Options(MakeTarget(core::Egress::kOtlp));
+  options.max_batch_events = 20;
+  RunUntilSettled(options, 6);
+  std::vector<size_t> limits = queue_.read_limits();
+  ASSERT_GE(limits.size(), 2u);
+  EXPECT_EQ(limits[0], 1u);  // no estimate yet: one entry
+  for (size_t i = 1; i < limits.size(); ++i) EXPECT_LE(limits[i], 2u) << i;
+  EXPECT_EQ(telemetry_.delivered(), 60);
+}
+
 TEST_F(RouteExporterTest, StopWhileIdleReleasesNothing) {
   auto exporter = Start(Options(MakeTarget(core::Egress::kOtlp)));
   ASSERT_NE(exporter, nullptr);

@@ -98,9 +98,6 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
   impl->config = std::move(options.config);
   impl->clock = options.clock;
   const auto& cfg = impl->config;
-  if (!options.transport_factory) {
-    options.transport_factory = [] { return std::make_unique<exporter::CurlTransport>(); };
-  }
 
   impl->telemetry = std::make_unique<observability::PrometheusTelemetry>();
 
@@ -137,24 +134,16 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
   // Exporters, one per route.
   const auto& ex = cfg.export_();
   for (const auto& target : impl->router->routes()) {
-    std::shared_ptr<const core::RouteTarget> resolved = target;
-    if (target->egress_auto) {
-      auto transport = options.transport_factory();
-      auto egress = exporter::ResolveEgress(*transport, *target);
-      auto copy = std::make_shared<core::RouteTarget>(*target);
-      if (egress.ok()) {
-        copy->egress = *egress;
-        log::Info("egress resolved", {{"route", target->name}, {"egress", core::EgressName(*egress)}});
-      } else {
-        log::Warn("egress auto: Langfuse health check failed, using otlp",
-                  {{"route", target->name}, {"error", egress.status().message()}});
-      }
-      resolved = copy;
-    }
     exporter::RouteExporterOptions eopts;
-    eopts.target = resolved;
+    eopts.target = target;  // "auto" egress is resolved by the exporter at Start()
     eopts.queue = impl->queue.get();
-    eopts.transport_factory = options.transport_factory;
+    if (options.transport_factory) {
+      eopts.transport_factory = options.transport_factory;
+    } else {
+      exporter::CurlTransportOptions copts;
+      copts.ca_file = target->ca_file;
+      eopts.transport_factory = exporter::CurlTransport::Factory(copts);
+    }
     eopts.clock = impl->clock;
     eopts.telemetry = impl->telemetry.get();
     eopts.max_batch_events = ex.max_batch_events();
@@ -173,7 +162,12 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
     }
     impl->exporters.push_back(*std::move(exp));
   }
-  for (auto& e : impl->exporters) e->Start();
+  for (auto& e : impl->exporters) {
+    if (absl::Status st = e->Start(); !st.ok()) {
+      for (auto& started : impl->exporters) started->Stop(impl->clock->Now());
+      return st;
+    }
+  }
 
   receive::IngestPipelineOptions popts;
   Impl* raw = impl.get();

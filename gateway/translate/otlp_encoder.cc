@@ -298,7 +298,10 @@ absl::Status OtlpBatchEncoder::AddTrace(const v1::TraceEvent& event) {
   if (t.id().empty()) return absl::InvalidArgumentError("trace.id is required");
 
   Span* span = scope_->add_spans();
-  const OriginalIds originals = SetIds(t.id(), t.id(), {}, span);
+  // The trace's own root span gets an id of its own ("trace:" + id, hashed), so it can
+  // never collide with an observation whose id equals the trace id (LangChain's root run).
+  const std::string root_span_key = absl::StrCat("trace:", t.id());
+  const OriginalIds originals = SetIds(t.id(), root_span_key, {}, span);
   span->set_name(t.name());
   span->set_kind(Span::SPAN_KIND_INTERNAL);
   uint64_t at = ToUnixNanos(t.has_timestamp() ? t.timestamp() : event.timestamp());

@@ -90,8 +90,8 @@ TEST_F(OtlpEncoderTest, IdsAndParents) {
   for (const auto& [hex, span] : spans_) {
     EXPECT_EQ(ToLowerHex(span->trace_id()), trace_id_hex) << span->name();
   }
-  const Span& root = SpanFor("trace-1");
-  EXPECT_EQ(ToLowerHex(root.span_id()), "17fe6f303311c0b1");
+  const Span& root = SpanFor("trace:trace-1");
+  EXPECT_EQ(ToLowerHex(root.span_id()), "92c6ae66d0a0e5c8");  // SHA-256("trace:trace-1")
   EXPECT_TRUE(root.parent_span_id().empty());
   const Span& chain = SpanFor("obs-chain");
   EXPECT_EQ(ToLowerHex(chain.span_id()), "e6534f7878bba821");
@@ -104,7 +104,7 @@ TEST_F(OtlpEncoderTest, IdsAndParents) {
 
 TEST_F(OtlpEncoderTest, Times) {
   EncodeRag();
-  const Span& root = SpanFor("trace-1");
+  const Span& root = SpanFor("trace:trace-1");
   EXPECT_EQ(root.start_time_unix_nano(), kT0);
   EXPECT_EQ(root.end_time_unix_nano(), kT0);
   const Span& gen = SpanFor("obs-gen");
@@ -119,7 +119,7 @@ TEST_F(OtlpEncoderTest, Times) {
 
 TEST_F(OtlpEncoderTest, TraceRootSpan) {
   EncodeRag();
-  const Span& root = SpanFor("trace-1");
+  const Span& root = SpanFor("trace:trace-1");
   EXPECT_EQ(root.name(), "rag-query");
   auto a = Attrs(root);
   ASSERT_EQ(a.count("langfuse.internal.as_root"), 1u);

@@ -67,8 +67,7 @@ BatchSender::RetryVerdict BatchSender::BeforeRetry(const char* endpoint, int att
   if (options_.max_attempts > 0 && attempts >= options_.max_attempts) {
     return RetryVerdict::kGiveUp;
   }
-  absl::Duration wait =
-      options_.policy->NextWait(attempts - 1, last, options_.clock->Now());
+  absl::Duration wait = options_.policy->NextWait(attempts - 1, last, options_.clock->Now());
   options_.telemetry->OnExportRetry(options_.target->name, endpoint);
   if (attempts == 1 || attempts % 10 == 0) {
     std::string attempt = absl::StrCat(attempts);

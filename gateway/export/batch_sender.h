@@ -92,8 +92,7 @@ class BatchSender {
   void SendOtlp(const std::vector<BatchEvent*>& events);
   // Encodes `events` (one workspace) into a fresh export; events that fail are dead-lettered,
   // the others appended to `encoded`.
-  std::string EncodeOtlp(const std::vector<BatchEvent*>& events,
-                         std::vector<BatchEvent*>* encoded);
+  std::string EncodeOtlp(const std::vector<BatchEvent*>& events, std::vector<BatchEvent*>* encoded);
   void DeliverOtlp(const std::vector<BatchEvent*>& events, std::string proto);
 
   // Legacy ingestion (legacy_sender.cc).
@@ -114,8 +113,8 @@ class BatchSender {
   void DeadLetter(BatchEvent* event);
 
   BatchSenderOptions options_;
-  bool abandoned_ = false;   // shutdown deadline reached during this Send()
-  int64_t delivered_ = 0;    // events finished as delivered, not yet reported
+  bool abandoned_ = false;  // shutdown deadline reached during this Send()
+  int64_t delivered_ = 0;   // events finished as delivered, not yet reported
 };
 
 // "HTTP 503: <server message>" or the transport status text (never secrets).

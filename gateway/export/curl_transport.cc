@@ -145,8 +145,8 @@ absl::StatusOr<HttpResponse> CurlTransport::Perform(const HttpRequest& request, 
                    Millis(std::min(options_.connect_timeout, request.timeout)));
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
   if (options_.tcp_keepalive) {
-    long idle = static_cast<long>(
-        std::max<int64_t>(1, absl::ToInt64Seconds(options_.tcp_keepalive_idle)));
+    long idle =
+        static_cast<long>(std::max<int64_t>(1, absl::ToInt64Seconds(options_.tcp_keepalive_idle)));
     curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(curl, CURLOPT_TCP_KEEPIDLE, idle);
     curl_easy_setopt(curl, CURLOPT_TCP_KEEPINTVL, idle);

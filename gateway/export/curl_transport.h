@@ -6,9 +6,9 @@
 //   Create() (it is never cleaned up: other threads may still hold handles at exit).
 // - Errors (see http_transport.h): UNAVAILABLE for connect/reset/empty reply/TLS problems and
 //   for a response larger than `max_response_bytes`, DEADLINE_EXCEEDED on timeout,
-//   INVALID_ARGUMENT for unusable URLs, CANCELLED when HttpRequest::abort fired. Messages name the method and the redacted URL plus
-//   curl's error text; request headers are never echoed. Create() returns INTERNAL when curl
-//   cannot be initialised.
+//   INVALID_ARGUMENT for unusable URLs, CANCELLED when HttpRequest::abort fired. Messages name the
+//   method and the redacted URL plus curl's error text; request headers are never echoed. Create()
+//   returns INTERNAL when curl cannot be initialised.
 // - When Langfuse is down every call fails fast with UNAVAILABLE (connect refused) or after
 //   `connect_timeout` with DEADLINE_EXCEEDED; retrying is the caller's job.
 #pragma once

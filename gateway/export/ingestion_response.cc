@@ -74,7 +74,8 @@ int StatusOf(const Json& entry, int fallback) {
 std::string MessageOf(const Json& entry) {
   std::string message;
   auto m = entry.find("message");
-  if (m != entry.end() && !m->is_null()) message = m->is_string() ? m->get<std::string>() : Dump(*m);
+  if (m != entry.end() && !m->is_null())
+    message = m->is_string() ? m->get<std::string>() : Dump(*m);
   auto e = entry.find("error");
   if (e != entry.end() && !e->is_null()) {
     std::string error = e->is_string() ? e->get<std::string>() : Dump(*e);
@@ -88,8 +89,8 @@ absl::Status ReadList(const Json& root, const char* key, int default_status, boo
   auto it = root.find(key);
   if (it == root.end() || it->is_null()) return absl::OkStatus();
   if (!it->is_array()) {
-    return absl::InvalidArgumentError(absl::StrCat("ingestion response: \"", key,
-                                                   "\" is not an array"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("ingestion response: \"", key, "\" is not an array"));
   }
   out->reserve(it->size());
   for (const Json& entry : *it) {

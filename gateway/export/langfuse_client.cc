@@ -19,8 +19,8 @@ std::string BasicAuthorization(absl::string_view public_key, absl::string_view s
 
 LangfuseClient::LangfuseClient(LangfuseClientOptions options)
     : options_(std::move(options)),
-      authorization_(
-          BasicAuthorization(options_.target->public_key, options_.target->secret_key)) {}
+      authorization_(BasicAuthorization(options_.target->public_key, options_.target->secret_key)) {
+}
 
 HttpHeaders LangfuseClient::CommonHeaders() const {
   return {

@@ -46,8 +46,8 @@ void BatchSender::SendLegacy(const std::vector<BatchEvent*>& events, bool otlp_i
       continue;
     }
     std::vector<LegacyPart> own;
-    own.push_back({e, *std::move(json), translate::EnvelopeId(event.workspace(), event.event_id()),
-                   ""});
+    own.push_back(
+        {e, *std::move(json), translate::EnvelopeId(event.workspace(), event.event_id()), ""});
     // On legacy routes an observation's trace-level attributes travel as a trace-create.
     if (!otlp_ids && translate::HasTraceAttributes(event)) {
       absl::StatusOr<std::string> extra = translate::ToTraceAttributesEvent(event, legacy);
@@ -118,9 +118,9 @@ void BatchSender::DeliverLegacy(std::vector<LegacyPart*> pending, int attempts) 
         std::vector<LegacyPart*> again;
         for (LegacyPart* p : pending) {
           auto error = errors.find(p->id);
-          if (successes.contains(p->id) || (error != errors.end() &&
-                                            PerEventOutcome(*error->second) ==
-                                                ExportOutcome::kDelivered)) {
+          if (successes.contains(p->id) ||
+              (error != errors.end() &&
+               PerEventOutcome(*error->second) == ExportOutcome::kDelivered)) {
             PartDelivered(p->owner);
           } else if (error == errors.end()) {
             p->last_error = "HTTP 207: event missing from the response";
@@ -155,8 +155,7 @@ void BatchSender::DeliverLegacy(std::vector<LegacyPart*> pending, int attempts) 
           for (LegacyPart* p : pending) {
             PartFailed(p->owner,
                        absl::StrCat("gave up after ", attempts, " attempts: ",
-                                    p->last_error.empty() ? DescribeResult(result)
-                                                          : p->last_error),
+                                    p->last_error.empty() ? DescribeResult(result) : p->last_error),
                        "retries_exhausted");
           }
           return;

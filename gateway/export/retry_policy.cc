@@ -16,7 +16,8 @@ double DefaultRandom() {
 }
 
 bool AllDigits(absl::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return absl::ascii_isdigit(c); });
+  return !s.empty() &&
+         std::all_of(s.begin(), s.end(), [](char c) { return absl::ascii_isdigit(c); });
 }
 
 }  // namespace
@@ -74,8 +75,10 @@ std::optional<absl::Duration> ParseRetryAfter(absl::string_view value, absl::Tim
 
 RetryPolicy::RetryPolicy(RetryPolicyOptions options) : options_(std::move(options)) {
   if (!options_.random) options_.random = &DefaultRandom;
-  if (options_.initial_backoff < absl::ZeroDuration()) options_.initial_backoff = absl::ZeroDuration();
-  if (options_.max_backoff < options_.initial_backoff) options_.max_backoff = options_.initial_backoff;
+  if (options_.initial_backoff < absl::ZeroDuration())
+    options_.initial_backoff = absl::ZeroDuration();
+  if (options_.max_backoff < options_.initial_backoff)
+    options_.max_backoff = options_.initial_backoff;
 }
 
 absl::Duration RetryPolicy::Backoff(int retry) const {

@@ -15,8 +15,8 @@ constexpr absl::Duration kWaitStep = absl::Milliseconds(50);
 absl::Status Validate(const RouteExporterOptions& o) {
   if (o.target == nullptr) return absl::InvalidArgumentError("export: no target");
   if (o.target->base_url.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("export: route ", o.target->name,
-                                                   " has no Langfuse base_url"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("export: route ", o.target->name, " has no Langfuse base_url"));
   }
   if (o.queue == nullptr) return absl::InvalidArgumentError("export: no queue");
   if (!o.transport_factory) return absl::InvalidArgumentError("export: no transport_factory");
@@ -44,8 +44,7 @@ RouteExporterOptions WithDefaults(RouteExporterOptions o) {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<RouteExporter>> RouteExporter::Create(
-    RouteExporterOptions options) {
+absl::StatusOr<std::unique_ptr<RouteExporter>> RouteExporter::Create(RouteExporterOptions options) {
   absl::Status valid = Validate(options);
   if (!valid.ok()) return valid;
   return std::unique_ptr<RouteExporter>(new RouteExporter(WithDefaults(std::move(options))));
@@ -79,11 +78,11 @@ absl::Status RouteExporter::Start() {
     threads_.emplace_back([this, t = transport.get()] { Run(t); });
   }
   std::string workers = absl::StrCat(options_.workers);
-  log::Info("export started", {{"route", options_.target->name},
-                               {"egress", options_.target->egress_auto
-                                              ? "auto"
-                                              : core::EgressName(options_.target->egress)},
-                               {"workers", workers}});
+  log::Info("export started",
+            {{"route", options_.target->name},
+             {"egress",
+              options_.target->egress_auto ? "auto" : core::EgressName(options_.target->egress)},
+             {"workers", workers}});
   return absl::OkStatus();
 }
 
@@ -159,8 +158,7 @@ void RouteExporter::Run(HttpTransport* transport) {
     if (read.code() == absl::StatusCode::kCancelled) break;  // the queue was closed
     if (read_failures++ % 10 == 0) {
       std::string error = read.ToString();
-      log::Error("export: queue read failed", {{"route", options_.target->name},
-                                               {"error", error}});
+      log::Error("export: queue read failed", {{"route", options_.target->name}, {"error", error}});
     }
     if (!Wait(policy_.Backoff(std::min(read_failures - 1, 16)))) break;
   }
@@ -180,8 +178,7 @@ absl::Status RouteExporter::Gather(std::vector<core::QueueEntry>* entries,
     }
     size_t room = options_.max_batch_events - std::min(events, options_.max_batch_events);
     // Until the first entry shows how large entries are, read one at a time.
-    size_t max_entries =
-        *events_per_entry == 0 ? 1 : std::max<size_t>(1, room / *events_per_entry);
+    size_t max_entries = *events_per_entry == 0 ? 1 : std::max<size_t>(1, room / *events_per_entry);
     absl::StatusOr<std::vector<core::QueueEntry>> got =
         options_.queue->Read(route, max_entries, wait);
     if (!got.ok()) return got.status();

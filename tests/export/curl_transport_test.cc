@@ -61,25 +61,26 @@ TEST(CurlTransportTest, ReusesOneConnectionForSeveralRequests) {
   absl::Mutex mu;
   std::set<int> client_ports;
   std::vector<std::string> bodies, auths;
-  server.server().Post("/api/public/ingestion", [&](const httplib::Request& req,
-                                                    httplib::Response& res) {
-    {
-      absl::MutexLock lock(&mu);
-      client_ports.insert(req.remote_port);
-      bodies.push_back(req.body);
-      auths.push_back(req.get_header_value("Authorization"));
-    }
-    res.status = 207;
-    res.set_header("X-Request-Count", std::to_string(bodies.size()));
-    res.set_content(R"({"successes":[],"errors":[]})", "application/json");
-  });
+  server.server().Post("/api/public/ingestion",
+                       [&](const httplib::Request& req, httplib::Response& res) {
+                         {
+                           absl::MutexLock lock(&mu);
+                           client_ports.insert(req.remote_port);
+                           bodies.push_back(req.body);
+                           auths.push_back(req.get_header_value("Authorization"));
+                         }
+                         res.status = 207;
+                         res.set_header("X-Request-Count", std::to_string(bodies.size()));
+                         res.set_content(R"({"successes":[],"errors":[]})", "application/json");
+                       });
   ASSERT_GT(server.port(), 0);
 
   auto transport = CurlTransport::Create(CurlTransportOptions{});
   ASSERT_TRUE(transport.ok()) << transport.status();
   for (int i = 0; i < 4; ++i) {
-    auto response = (*transport)->Post(Post(server.Url("/api/public/ingestion"),
-                                            "{\"batch\":[" + std::to_string(i) + "]}"));
+    auto response = (*transport)
+                        ->Post(Post(server.Url("/api/public/ingestion"),
+                                    "{\"batch\":[" + std::to_string(i) + "]}"));
     ASSERT_TRUE(response.ok()) << response.status();
     EXPECT_EQ(response->status, 207);
     EXPECT_EQ(response->body, R"({"successes":[],"errors":[]})");

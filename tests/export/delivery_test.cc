@@ -31,10 +31,8 @@ std::string Status207(const std::vector<std::string>& ok, const std::string& fai
   Json body = {{"successes", Json::array()}, {"errors", Json::array()}};
   for (const auto& id : ok) body["successes"].push_back({{"id", id}, {"status", 201}});
   if (!failed_id.empty()) {
-    body["errors"].push_back({{"id", failed_id},
-                              {"status", failed_status},
-                              {"message", message},
-                              {"error", "details"}});
+    body["errors"].push_back(
+        {{"id", failed_id}, {"status", failed_status}, {"message", message}, {"error", "details"}});
   }
   return body.dump();
 }
@@ -42,8 +40,9 @@ std::string Status207(const std::vector<std::string>& ok, const std::string& fai
 using DeliveryTest = ExporterTest;
 
 TEST_F(DeliveryTest, OtlpRequestIsGzipProtobufWithExactHeaders) {
-  ASSERT_TRUE(queue_.Append("main", Batch({Observation("a", "first"), Trace("t1"),
-                                           Observation("b", "second")}))
+  ASSERT_TRUE(queue_
+                  .Append("main", Batch({Observation("a", "first"), Trace("t1"),
+                                         Observation("b", "second")}))
                   .ok());
   auto options = Options(MakeTarget(core::Egress::kOtlp));
   options.service_version = "1.4.2";
@@ -121,10 +120,9 @@ TEST_F(DeliveryTest, MaxAttemptsDeadLettersWithTheLastError) {
 }
 
 TEST_F(DeliveryTest, Legacy207WithOne400DeadLettersOnlyThatEvent) {
-  ASSERT_TRUE(
-      queue_.Append("main", Batch({Trace("t1"), Observation("a"), Observation("b")})).ok());
-  transport_.Push(Response(207, Status207({Env("ev-t1"), Env("ev-b")}, Env("ev-a"), 400,
-                                          "Invalid request data")));
+  ASSERT_TRUE(queue_.Append("main", Batch({Trace("t1"), Observation("a"), Observation("b")})).ok());
+  transport_.Push(Response(
+      207, Status207({Env("ev-t1"), Env("ev-b")}, Env("ev-a"), 400, "Invalid request data")));
   RunUntilSettled(Options(MakeTarget(core::Egress::kLegacy)), 1);
 
   ASSERT_EQ(transport_.request_count(), 1u);

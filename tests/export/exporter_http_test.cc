@@ -47,22 +47,22 @@ class FakeLangfuse {
                    res.status = 200;
                    res.set_content("{}", "application/json");
                  });
-    server_.Post("/api/public/ingestion", [this](const httplib::Request& req,
-                                                 httplib::Response& res) {
-      absl::MutexLock lock(&mu_);
-      seen_.push_back({req.path, req.get_header_value("Authorization"),
-                       req.get_header_value("Content-Encoding"), req.body});
-      nlohmann::json body = nlohmann::json::parse(req.body, nullptr, false);
-      nlohmann::json out = {{"successes", nlohmann::json::array()},
-                            {"errors", nlohmann::json::array()}};
-      if (!body.is_discarded()) {
-        for (const auto& e : body["batch"]) {
-          out["successes"].push_back({{"id", e["id"]}, {"status", 201}});
-        }
-      }
-      res.status = 207;
-      res.set_content(out.dump(), "application/json");
-    });
+    server_.Post("/api/public/ingestion",
+                 [this](const httplib::Request& req, httplib::Response& res) {
+                   absl::MutexLock lock(&mu_);
+                   seen_.push_back({req.path, req.get_header_value("Authorization"),
+                                    req.get_header_value("Content-Encoding"), req.body});
+                   nlohmann::json body = nlohmann::json::parse(req.body, nullptr, false);
+                   nlohmann::json out = {{"successes", nlohmann::json::array()},
+                                         {"errors", nlohmann::json::array()}};
+                   if (!body.is_discarded()) {
+                     for (const auto& e : body["batch"]) {
+                       out["successes"].push_back({{"id", e["id"]}, {"status", 201}});
+                     }
+                   }
+                   res.status = 207;
+                   res.set_content(out.dump(), "application/json");
+                 });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
   }

@@ -36,9 +36,8 @@ TEST(IngestionResponseTest, EmptyAndMissingListsAreEmpty) {
 
 TEST(IngestionResponseTest, GarbageGivesInvalidArgument) {
   for (const char* body :
-       {"", "not json", "[]", "null", "42", "\"str\"", R"({"successes": {}})",
-        R"({"errors": "x"})", R"({"successes":[{"id":"a"}])", "{\"a\":\"\xff\xfe\"",
-        "\x1f\x8b\x08\x00"}) {
+       {"", "not json", "[]", "null", "42", "\"str\"", R"({"successes": {}})", R"({"errors": "x"})",
+        R"({"successes":[{"id":"a"}])", "{\"a\":\"\xff\xfe\"", "\x1f\x8b\x08\x00"}) {
     auto r = ParseIngestionResponse(body);
     EXPECT_FALSE(r.ok()) << body;
     EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << body;
@@ -73,8 +72,8 @@ TEST(IngestionResponseTest, DeepNestingIsRefusedWithoutRecursion) {
                        std::string(60, ']') + "}]}";
   EXPECT_TRUE(ParseIngestionResponse(nested).ok());
   // Brackets inside strings do not count.
-  std::string in_string = R"({"errors":[{"id":"a","status":400,"message":")" +
-                          std::string(1000, '[') + R"(\"["}]})";
+  std::string in_string =
+      R"({"errors":[{"id":"a","status":400,"message":")" + std::string(1000, '[') + R"(\"["}]})";
   auto s = ParseIngestionResponse(in_string);
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_EQ(s->errors[0].message.size(), 1000u + 3);  // truncated to 1000 + "…"

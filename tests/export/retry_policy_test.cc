@@ -82,7 +82,8 @@ TEST(RetryPolicyTest, BackoffGrowsWithinBoundsAndIsCapped) {
   for (int retry : {0, 3, 60, 100000}) EXPECT_EQ(bottom.Backoff(retry), absl::Milliseconds(500));
   // Jitter spreads values between the floor and the window's top.
   RetryPolicy mid = PolicyWith(0.5);
-  EXPECT_EQ(mid.Backoff(2), absl::Milliseconds(500) + (absl::Seconds(4) - absl::Milliseconds(500)) / 2);
+  EXPECT_EQ(mid.Backoff(2),
+            absl::Milliseconds(500) + (absl::Seconds(4) - absl::Milliseconds(500)) / 2);
 }
 
 TEST(RetryPolicyTest, BrokenRandomSourceStaysInBounds) {

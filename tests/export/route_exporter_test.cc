@@ -67,8 +67,10 @@ TEST_F(RouteExporterTest, LegacyBodiesStayUnderMaxBatchBytes) {
   ASSERT_TRUE(queue_.Append("main", batch).ok());
   transport_.SetHandler([](const HttpRequest& request) {
     nlohmann::json body = nlohmann::json::parse(request.body, nullptr, false);
-    nlohmann::json ok = {{"successes", nlohmann::json::array()}, {"errors", nlohmann::json::array()}};
-    for (const auto& e : body["batch"]) ok["successes"].push_back({{"id", e["id"]}, {"status", 201}});
+    nlohmann::json ok = {{"successes", nlohmann::json::array()},
+                         {"errors", nlohmann::json::array()}};
+    for (const auto& e : body["batch"])
+      ok["successes"].push_back({{"id", e["id"]}, {"status", 201}});
     return Response(207, ok.dump());
   });
   auto options = Options(MakeTarget(core::Egress::kLegacy));
@@ -199,8 +201,10 @@ TEST_F(RouteExporterTest, AutoEgressAsksHealthOnce) {
   transport_.Push(Response(200, R"({"status":"OK","version":"3.10.2"})"));
   transport_.SetHandler([](const HttpRequest& request) {
     nlohmann::json body = nlohmann::json::parse(request.body, nullptr, false);
-    nlohmann::json ok = {{"successes", nlohmann::json::array()}, {"errors", nlohmann::json::array()}};
-    for (const auto& e : body["batch"]) ok["successes"].push_back({{"id", e["id"]}, {"status", 201}});
+    nlohmann::json ok = {{"successes", nlohmann::json::array()},
+                         {"errors", nlohmann::json::array()}};
+    for (const auto& e : body["batch"])
+      ok["successes"].push_back({{"id", e["id"]}, {"status", 201}});
     return Response(207, ok.dump());
   });
   ASSERT_TRUE(queue_.Append("main", Batch({Observation("a")})).ok());

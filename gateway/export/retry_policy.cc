@@ -39,6 +39,11 @@ const char* ExportOutcomeName(ExportOutcome outcome) {
 ExportOutcome ClassifyStatus(int http_status) {
   if (http_status >= 200 && http_status < 300) return ExportOutcome::kDelivered;
   if (http_status == 408 || http_status == 429) return ExportOutcome::kRetryable;
+  // The route is misconfigured (bad keys, suspended ingestion, wrong base URL): the events
+  // are not at fault, so they wait in the queue (logged and counted) until it is fixed.
+  if (http_status == 401 || http_status == 403 || http_status == 404) {
+    return ExportOutcome::kRetryable;
+  }
   if (http_status == 413) return ExportOutcome::kSplit;
   if (http_status >= 500 && http_status < 600) return ExportOutcome::kRetryable;
   return ExportOutcome::kPermanent;

@@ -2,9 +2,11 @@
 //
 // Classify() turns a transport result into an ExportOutcome, decided once here:
 //   kDelivered  2xx (a 207's per-event results are judged by ingestion_response.h)
-//   kRetryable  408, 429, any 5xx, and every transport error (UNAVAILABLE, DEADLINE_EXCEEDED…)
+//   kRetryable  408, 429, any 5xx, and every transport error (UNAVAILABLE, DEADLINE_EXCEEDED…);
+//               also 401, 403 and 404: a misconfigured route (wrong keys, suspended
+//               ingestion, wrong base URL) holds its events instead of discarding them
 //   kSplit      413: the batch is too large; send it in halves (a single event → permanent)
-//   kPermanent  any other status (400, 401, 403, 404, 3xx, …): retrying cannot help
+//   kPermanent  any other status (400, 405, 422, 3xx, …): retrying cannot help
 //
 // RetryPolicy computes the wait before retry number `retry` (0 for the first retry):
 // exponential backoff with full jitter, uniform in [initial_backoff, min(max_backoff,

@@ -213,13 +213,23 @@ TEST_F(DeliveryTest, Legacy413SplitsTheBatch) {
 
 TEST_F(DeliveryTest, PermanentErrorDeadLettersTheRequest) {
   ASSERT_TRUE(queue_.Append("main", Batch({Trace("t1"), Trace("t2")})).ok());
-  transport_.Push(Response(401, R"({"message":"Invalid credentials"})"));
+  transport_.Push(Response(422, R"({"message":"Unprocessable"})"));
   RunUntilSettled(Options(MakeTarget(core::Egress::kLegacy)), 1);
   EXPECT_EQ(transport_.request_count(), 1u);
   auto letters = queue_.dead_letters();
   ASSERT_EQ(letters.size(), 2u);
-  EXPECT_EQ(letters[0].reason, "HTTP 401: Invalid credentials");
+  EXPECT_EQ(letters[0].reason, "HTTP 422: Unprocessable");
   EXPECT_EQ(letters[0].reason.find("sk-lf"), std::string::npos);
+}
+
+TEST_F(DeliveryTest, BadCredentialsHoldEventsUntilFixed) {
+  ASSERT_TRUE(queue_.Append("main", Batch({Trace("t1"), Trace("t2")})).ok());
+  transport_.Push(Response(401, R"({"message":"Invalid credentials"})"));
+  transport_.Push(Response(403, R"({"message":"Ingestion suspended"})"));
+  RunUntilSettled(Options(MakeTarget(core::Egress::kLegacy)), 1);
+  EXPECT_EQ(transport_.request_count(), 3u);
+  EXPECT_TRUE(queue_.dead_letters().empty());
+  EXPECT_EQ(telemetry_.delivered(), 2);
 }
 
 TEST_F(DeliveryTest, ScoresGoToIngestionOnOtlpRoutes) {

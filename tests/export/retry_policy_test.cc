@@ -26,11 +26,11 @@ TEST(ClassifyTest, StatusClasses) {
   EXPECT_EQ(ClassifyStatus(200), ExportOutcome::kDelivered);
   EXPECT_EQ(ClassifyStatus(201), ExportOutcome::kDelivered);
   EXPECT_EQ(ClassifyStatus(207), ExportOutcome::kDelivered);
-  for (int s : {408, 429, 500, 502, 503, 504}) {
+  for (int s : {408, 429, 500, 502, 503, 504, 401, 403, 404}) {
     EXPECT_EQ(ClassifyStatus(s), ExportOutcome::kRetryable) << s;
   }
   EXPECT_EQ(ClassifyStatus(413), ExportOutcome::kSplit);
-  for (int s : {400, 401, 403, 404, 405, 409, 422, 301, 100, 0, 999}) {
+  for (int s : {400, 405, 409, 422, 301, 100, 0, 999}) {
     EXPECT_EQ(ClassifyStatus(s), ExportOutcome::kPermanent) << s;
   }
 }

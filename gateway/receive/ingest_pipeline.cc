@@ -129,6 +129,19 @@ absl::Status IngestPipeline::Process(const core::Principal& principal,
       tally.Add(ws_label, core::EventOutcome::kRejected, ReasonClass(st.code()));
       continue;
     }
+    if (options_.policy) {
+      absl::StatusOr<bool> keep = options_.policy(ev, *route);
+      if (!keep.ok()) {
+        Reject(result, keep.status().code(), keep.status().message());
+        tally.Add(ws_label, core::EventOutcome::kRejected, ReasonClass(keep.status().code()));
+        continue;
+      }
+      if (!*keep) {
+        result->set_status(tracegate::v1::EVENT_STATUS_ACCEPTED);
+        tally.Add(ws_label, core::EventOutcome::kAccepted, "sampled");
+        continue;
+      }
+    }
     auto it = std::find_if(by_workspace.begin(), by_workspace.end(),
                            [&](const auto& g) { return g.first == ws; });
     if (it == by_workspace.end()) {

@@ -1,5 +1,6 @@
 // The receive side of one request batch, after authentication:
-//   route → validate → stamp → dedupe → queue, and one result per event.
+//   route → validate → stamp → policy (privacy, sampling, enrichment) → dedupe → queue,
+// and one result per event.
 //
 // Contract
 // - Process() handles one request for an authenticated principal and fills `response`
@@ -37,10 +38,17 @@ namespace tracegate::receive {
 using RouteLookup =
     std::function<std::shared_ptr<const core::RouteTarget>(absl::string_view workspace)>;
 using EventValidator = std::function<absl::Status(const tracegate::v1::TraceEvent&, absl::Time)>;
+// Rewrites a valid event in place before it is deduped and queued (privacy/ enrichment).
+// Returns false to drop the event on purpose (sampling): the client still gets ACCEPTED,
+// nothing is forwarded, and telemetry counts it as accepted with reason "sampled".
+// An error status rejects the event with that status. Optional (unset = keep as is).
+using EventPolicy = std::function<absl::StatusOr<bool>(tracegate::v1::TraceEvent& event,
+                                                       const core::RouteTarget& route)>;
 
 struct IngestPipelineOptions {
   RouteLookup route;
   EventValidator validate;
+  EventPolicy policy;  // optional
   core::Deduper* deduper = nullptr;
   core::Queue* queue = nullptr;
   core::Telemetry* telemetry = &core::Telemetry::Noop();

@@ -217,5 +217,38 @@ TEST_F(IngestPipelineTest, FullQueueRejectsThatRouteOnlyAndForgetsIds) {
   EXPECT_EQ(Run(retry).results(0).status(), EVENT_STATUS_ACCEPTED);
 }
 
+TEST_F(IngestPipelineTest, PolicyRewritesDropsOrRejects) {
+  IngestPipelineOptions o;
+  o.route = [this](absl::string_view ws) -> std::shared_ptr<const core::RouteTarget> {
+    return routes_["alpha"];
+  };
+  o.validate = [](const tracegate::v1::TraceEvent&, absl::Time) { return absl::OkStatus(); };
+  o.policy = [](tracegate::v1::TraceEvent& e, const core::RouteTarget& route)
+      -> absl::StatusOr<bool> {
+    if (e.event_id() == "drop") return false;
+    if (e.event_id() == "refuse") return absl::InvalidArgumentError("policy: refused");
+    e.mutable_observation()->set_name("rewritten-for-" + route.name);
+    return true;
+  };
+  o.deduper = &deduper_;
+  o.queue = queue_.get();
+  auto pipeline = *IngestPipeline::Create(std::move(o));
+  tracegate::v1::IngestRequest req;
+  req.set_default_workspace("alpha");
+  *req.add_events() = Span("keep");
+  *req.add_events() = Span("drop");
+  *req.add_events() = Span("refuse");
+  tracegate::v1::IngestResponse resp;
+  ASSERT_TRUE(pipeline->Process(principal_, req, resp).ok());
+  EXPECT_EQ(resp.results(0).status(), EVENT_STATUS_ACCEPTED);
+  EXPECT_EQ(resp.results(1).status(), EVENT_STATUS_ACCEPTED);
+  EXPECT_EQ(resp.results(2).status(), EVENT_STATUS_REJECTED);
+  EXPECT_EQ(resp.results(2).reason(), "policy: refused");
+  auto entries = queue_->Read("alpha", 10, absl::ZeroDuration());
+  ASSERT_EQ(entries->size(), 1u);
+  ASSERT_EQ((*entries)[0].batch.events_size(), 1);
+  EXPECT_EQ((*entries)[0].batch.events(0).observation().name(), "rewritten-for-alpha");
+}
+
 }  // namespace
 }  // namespace tracegate::receive

@@ -201,6 +201,8 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
   grpc::ServerBuilder builder;
   builder.AddListeningPort(cfg.server().grpc_listen(), grpc::InsecureServerCredentials(),
                            &impl->grpc_port);
+  // No SO_REUSEPORT: a second gateway on the same port must fail, not silently share it.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(static_cast<int>(cfg.server().max_receive_message_bytes()));
   builder.RegisterService(impl->service.get());
   impl->grpc_server = builder.BuildAndStart();

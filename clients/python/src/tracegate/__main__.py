@@ -1,0 +1,5 @@
+import sys
+
+from tracegate.cli import main
+
+sys.exit(main())

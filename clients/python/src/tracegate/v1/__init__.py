@@ -1,0 +1,1 @@
+"""Generated protobuf and gRPC stubs of tracegate.v1 (clients/python/generate.sh)."""

@@ -3,6 +3,8 @@
 #include <string>
 #include <thread>
 
+#include "gateway/config/security_config.h"
+
 namespace tracegate::config {
 namespace {
 
@@ -64,6 +66,7 @@ void ApplyDefaults(v1::Config* config) {
   }
 
   SetIfEmpty(config->mutable_logging()->mutable_level(), kDefaultLogLevel);
+  ApplySecurityDefaults(config);
 }
 
 }  // namespace tracegate::config

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "gateway/config/check_util.h"
+#include "gateway/config/security_config.h"
 #include "gateway/core/status_macros.h"
 
 namespace tracegate::config {
@@ -167,6 +168,7 @@ absl::Status ValidateConfig(const v1::Config& config) {
   TG_RETURN_IF_ERROR(internal::ValidateRoutesAndKeys(config));
   TG_RETURN_IF_ERROR(ValidateExport(config.export_(), config.limits()));
   TG_RETURN_IF_ERROR(ValidateRest(config));
+  TG_RETURN_IF_ERROR(internal::ValidateSecurity(config));
   return absl::OkStatus();
 }
 

@@ -146,7 +146,9 @@ def message(msg: pb.ChatMessage, item: Any) -> None:
         if item.get("name"):
             msg.name = str(item["name"])
         return
-    kind = getattr(item, "type", "")
+    kind = str(getattr(item, "type", ""))
+    if kind.endswith("MessageChunk"):  # streamed chunks: "AIMessageChunk" → "ai"
+        kind = kind[:-len("MessageChunk")].lower()
     role = getattr(item, "role", None) if kind == "chat" else _ROLES.get(kind, kind)
     msg.role = str(role or "user")
     _fill_content(msg, getattr(item, "content", None))

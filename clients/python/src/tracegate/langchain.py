@@ -255,7 +255,7 @@ class TracegateCallbackHandler(BaseCallbackHandler):
         run = self._start(run_id, parent_run_id, "generation", name, input_, tags, metadata)
         params = kwargs.get("invocation_params") or {}
         run.model = model_name(serialized, params, metadata or {})
-        run.params = model_parameters(params) or None
+        run.params = model_parameters(params, metadata) or None
         return run, params
 
     @_guard

@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import selectors
 import shutil
 import signal
@@ -228,10 +229,21 @@ class Recorder:
     def traces(self) -> Dict[str, Any]:
         return self.state()["traces"]
 
-    def observations(self, trace_id: Optional[str] = None) -> List[Dict[str, Any]]:
+    def trace(self, trace_id: str) -> Optional[Dict[str, Any]]:
+        """The stored trace for a client-side trace id (see stored_trace_id)."""
+        return self.traces().get(stored_trace_id(trace_id))
+
+    def observations(self, trace_id: Optional[str] = None,
+                     include_trace_span: bool = False) -> List[Dict[str, Any]]:
+        """Stored observations (of one trace), in start-time order. The span that the
+        gateway makes of the Trace event itself is left out unless asked for."""
         obs = list(self.state()["observations"].values())
         if trace_id is not None:
-            obs = [o for o in obs if o.get("traceId") == trace_id]
+            tid = stored_trace_id(trace_id)
+            obs = [o for o in obs if o.get("traceId") == tid]
+        if not include_trace_span:
+            skip = _trace_span_ids(obs) | ({trace_span_id(trace_id)} if trace_id else set())
+            obs = [o for o in obs if o["id"] not in skip]
         return sorted(obs, key=lambda o: (o.get("startTime") or "", o.get("name") or ""))
 
     def scores(self) -> List[Dict[str, Any]]:
@@ -251,10 +263,12 @@ class Recorder:
         end = time.monotonic() + timeout
         while True:
             state = self.state()
+            all_obs = list(state["observations"].values())
+            skip = _trace_span_ids(all_obs)
             for t in state["traces"].values():
                 if name is None or t.get("name") == name:
-                    n = sum(1 for o in state["observations"].values()
-                            if o.get("traceId") == t["id"])
+                    n = sum(1 for o in all_obs if o.get("traceId") == t["id"]
+                            and o["id"] not in skip)
                     if n >= observations:
                         return t
             if time.monotonic() > end:
@@ -273,6 +287,42 @@ class Recorder:
             parent = nodes.get(o.get("parentObservationId") or "")
             (parent["children"] if parent else roots).append(node)
         return roots
+
+
+def stored_trace_id(trace_id: str) -> str:
+    """The trace id Langfuse stores for a client's trace id on the OTLP egress (the rule
+    in proto/tracegate/v1/trace_event.proto): 32 hex → as is; a UUID → its hex digits;
+    anything else → the first 16 bytes of SHA-256, in hex."""
+    low = trace_id.lower()
+    if re.fullmatch(r"[0-9a-f]{32}", low):
+        return low
+    if re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", low):
+        return low.replace("-", "")
+    return hashlib.sha256(trace_id.encode()).hexdigest()[:32]
+
+
+def stored_observation_id(obs_id: str) -> str:
+    """The observation id Langfuse stores (16 hex → as is; else SHA-256's first 8 bytes)."""
+    if re.fullmatch(r"[0-9a-f]{16}", obs_id.lower()):
+        return obs_id.lower()
+    return hashlib.sha256(obs_id.encode()).hexdigest()[:16]
+
+
+def trace_span_id(trace_id: str) -> str:
+    """The id of the span the gateway makes of a Trace event: SHA-256("trace:" + id)."""
+    return hashlib.sha256(("trace:" + trace_id).encode()).hexdigest()[:16]
+
+
+def _trace_span_ids(observations: List[Dict[str, Any]]) -> set:
+    """Ids of the spans made of Trace events, for the traces these observations are in
+    (the original trace id comes back in metadata.tracegate_trace_id when it was hashed)."""
+    ids = set()
+    for o in observations:
+        ids.add(trace_span_id(o.get("traceId") or ""))
+        original = (o.get("metadata") or {}).get("tracegate_trace_id")
+        if original:
+            ids.add(trace_span_id(str(original)))
+    return ids
 
 
 def _copy(stream, path: str) -> None:

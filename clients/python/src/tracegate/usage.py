@@ -44,10 +44,15 @@ def model_name(serialized: Optional[Mapping[str, Any]], invocation_params: Mappi
     return ""
 
 
-def model_parameters(invocation_params: Mapping[str, Any]) -> Dict[str, Any]:
+def model_parameters(invocation_params: Mapping[str, Any],
+                     metadata: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
+    """The known parameters from invocation_params, else LangChain's ls_<key> metadata."""
     out: Dict[str, Any] = {}
+    metadata = metadata or {}
     for key in _PARAM_KEYS:
         value = invocation_params.get(key)
+        if value is None:
+            value = metadata.get("ls_" + key)
         if value is None:
             continue
         if isinstance(value, (str, bool, int, float)):

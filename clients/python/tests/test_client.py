@@ -1,0 +1,182 @@
+"""The batching client against an in-process fake gateway (no real gateway needed)."""
+
+import logging
+import threading
+
+import grpc
+import pytest
+
+from fake_gateway import FakeGateway
+from tracegate import TracegateClient, events
+from tracegate.config import ClientConfig, environment_name, parse_endpoint
+
+
+def obs(i, prefix="e"):
+    return events.observation(trace_id="t1", obs_id="o%d" % i, type="span", name="s",
+                              start_ns=events.now_ns(), event_id="%s%d" % (prefix, i))
+
+
+def free_port():
+    gw = FakeGateway()
+    port = gw.port
+    gw.stop()
+    return port
+
+
+def test_events_from_many_threads_arrive_once_each(fake_gateway, make_client):
+    client = make_client(fake_gateway.endpoint, max_queue_size=20_000)
+    per_thread, threads = 2_500, 4
+
+    def produce(t):
+        for i in range(per_thread):
+            assert client.send(obs(t * per_thread + i))
+
+    workers = [threading.Thread(target=produce, args=(t,)) for t in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert client.flush(timeout=30)
+    assert len(fake_gateway.received) == per_thread * threads
+    assert set(fake_gateway.received.values()) == {1}
+    stats = client.stats()
+    assert stats["sent"] == 10_000 and stats["dropped"] == 0 and stats["queued"] == 0
+    assert fake_gateway.keys == {"Bearer tg_unit"}
+
+
+def test_rejected_is_counted_logged_once_and_not_retried(fake_gateway, make_client, caplog):
+    fake_gateway.reject = {"e1": (3, "observation.name: required"),
+                           "e2": (3, "observation.name: required")}
+    client = make_client(fake_gateway.endpoint)
+    with caplog.at_level(logging.WARNING, logger="tracegate"):
+        for i in range(4):
+            client.send(obs(i))
+        assert client.flush(timeout=10)
+    stats = client.stats()
+    assert stats["rejected"] == 2 and stats["sent"] == 2
+    assert fake_gateway.calls == 1  # nothing resent
+    logged = [r for r in caplog.records if "rejected" in r.getMessage()]
+    assert len(logged) == 1 and "observation.name: required" in logged[0].getMessage()
+
+
+def test_retryable_rejection_is_resent_with_the_same_event_id(fake_gateway, make_client):
+    fake_gateway.retryable_once = {"e0"}
+    client = make_client(fake_gateway.endpoint)
+    ev = obs(0)
+    client.send(ev)
+    assert client.flush(timeout=10)
+    assert fake_gateway.received["e0"] == 1
+    assert fake_gateway.events["e0"] == ev
+    assert client.stats()["retried"] == 1 and client.stats()["sent"] == 1
+
+
+def test_failed_call_is_retried_and_duplicates_count_as_sent(fake_gateway, make_client):
+    fake_gateway.fail_calls = [grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED]
+    client = make_client(fake_gateway.endpoint)
+    client.send(obs(0))
+    assert client.flush(timeout=10)
+    client.send(obs(0))  # same event id again: the gateway answers DUPLICATE
+    assert client.flush(timeout=10)
+    assert fake_gateway.calls == 4
+    stats = client.stats()
+    assert stats["sent"] == 2 and stats["duplicate"] == 1 and stats["retried"] == 2
+
+
+def test_gateway_down_host_unharmed_then_delivery_resumes(make_client, caplog):
+    port = free_port()
+    client = make_client("127.0.0.1:%d" % port, max_queue_size=50, batch_size=10)
+    with caplog.at_level(logging.WARNING, logger="tracegate"):
+        results = [client.send(obs(i)) for i in range(200)]  # never raises, never blocks
+        assert not client.flush(timeout=0.5)
+    stats = client.stats()
+    # At most one batch is in flight; the queue holds 50; the rest is dropped and counted.
+    assert results.count(True) + stats["dropped"] == 200
+    assert 140 <= stats["dropped"] <= 150
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len([w for w in warnings if "unavailable" in w.getMessage()]) == 1
+    assert len([w for w in warnings if "queue full" in w.getMessage()]) == 1
+
+    gw = FakeGateway(port)  # the gateway comes back on the same address
+    try:
+        assert client.flush(timeout=20)
+        assert len(gw.received) == results.count(True)
+        assert client.stats()["sent"] == results.count(True)
+    finally:
+        gw.stop()
+
+
+def test_shutdown_flushes_what_is_buffered(fake_gateway):
+    client = TracegateClient(endpoint=fake_gateway.endpoint, api_key="k",
+                             flush_interval=60, batch_size=1000, register_atexit=False)
+    for i in range(25):
+        client.send(obs(i))
+    client.shutdown(timeout=10)
+    assert len(fake_gateway.received) == 25
+    assert not client.send(obs(99))  # after shutdown: dropped, counted
+    assert client.stats()["dropped"] == 1
+
+
+def test_shutdown_with_gateway_down_is_bounded_and_counts_drops(make_client):
+    client = make_client("127.0.0.1:%d" % free_port())
+    for i in range(30):
+        client.send(obs(i))
+    client.shutdown(timeout=0.3)
+    stats = client.stats()
+    assert stats["dropped"] == 30 and stats["queued"] == 0
+
+
+def test_refused_call_drops_the_batch_with_one_warning(fake_gateway, make_client, caplog):
+    fake_gateway.fail_calls = [grpc.StatusCode.UNAUTHENTICATED] * 2
+    client = make_client(fake_gateway.endpoint, batch_size=1)
+    with caplog.at_level(logging.WARNING, logger="tracegate"):
+        client.send(obs(0))
+        assert client.flush(timeout=5)
+        client.send(obs(1))
+        assert client.flush(timeout=5)
+    assert client.stats()["dropped"] == 2
+    assert len([r for r in caplog.records if "refused" in r.getMessage()]) == 1
+
+
+def test_without_api_key_the_client_is_disabled(monkeypatch):
+    monkeypatch.delenv("TRACEGATE_API_KEY", raising=False)
+    client = TracegateClient(register_atexit=False)
+    assert not client.enabled
+    assert client.send(obs(0)) is False
+    assert client.stats()["dropped"] == 1
+    assert client._thread is None
+
+
+def test_config_from_env_and_arguments():
+    env = {"TRACEGATE_ENDPOINT": "https://gw.example:8443/x", "TRACEGATE_API_KEY": "k",
+           "TRACEGATE_WORKSPACE": "ws", "APP_ENV": "Prod EU", "TRACEGATE_SERVICE": "svc",
+           "TRACEGATE_CA_FILE": "/ca.pem"}
+    cfg = ClientConfig.resolve(env=env)
+    assert (cfg.endpoint, cfg.tls, cfg.api_key, cfg.workspace) == ("gw.example:8443", True,
+                                                                  "k", "ws")
+    assert cfg.environment == "prod-eu" and cfg.ca_file == "/ca.pem"
+    assert cfg.default_tags() == ["env:Prod EU", "service:svc"]
+    cfg = ClientConfig.resolve(endpoint="h:1", workspace="w2", env=env)
+    assert (cfg.endpoint, cfg.tls, cfg.workspace) == ("h:1", False, "w2")
+    assert ClientConfig.resolve(env={"TRACEGATE_TLS": "1"}).tls
+    assert parse_endpoint("grpc://10.0.0.1:50051") == ("10.0.0.1:50051", False)
+    assert environment_name("langfuse-x") == ""
+
+
+def test_payload_conversion():
+    from langchain_core.documents import Document
+    from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+
+    from tracegate.v1 import trace_event_pb2 as pb
+    p = pb.Payload()
+    events.fill_payload(p, [SystemMessage("be brief"), HumanMessage("hi"),
+                            AIMessage("", tool_calls=[{"name": "calc", "args": {"x": 1},
+                                                       "id": "c1"}])])
+    roles = [m.role for m in p.messages.messages]
+    assert roles == ["system", "user", "assistant"]
+    assert p.messages.messages[2].tool_calls[0].arguments_json == '{"x": 1}'
+    p = pb.Payload()
+    events.fill_payload(p, [Document(page_content="doc", metadata={"source": "a"})])
+    assert p.documents.documents[0].metadata["source"] == "a"
+    p = pb.Payload()
+    events.fill_payload(p, {"question": "q", "obj": object()})
+    assert p.json.startswith('{"question": "q", "obj": "<object object')

@@ -1,0 +1,218 @@
+"""End to end: a LangChain pipeline with the Tracegate handler → real gateway → Langfuse
+emulator; the stored trace is checked node by node."""
+
+import json
+
+import pytest
+
+import lc_pipeline
+from tracegate.langchain import LangfuseTracer, TracegateCallbackHandler
+
+TAGS = ["team:rag", "env:test", "service:rag-svc", "rag"]
+
+# (name, type, children) in start order. The emulator keeps milliseconds, so siblings
+# are compared as sorted lists; their order is checked by start time separately.
+EXPECTED_TREE = [
+    ("rag-pipeline", "CHAIN", [
+        ("rag-query", "CHAIN", [
+            ("RunnableParallel<context,question>", "CHAIN", [
+                ("RunnablePassthrough", "CHAIN", []),
+                ("RunnableSequence", "CHAIN", [
+                    ("docs-retriever", "RETRIEVER", []),
+                    ("format-docs", "CHAIN", []),
+                ]),
+            ]),
+            ("ChatPromptTemplate", "CHAIN", []),
+            ("FakeChat", "GENERATION", []),
+            ("StrOutputParser", "CHAIN", []),
+        ]),
+        ("count-agent", "AGENT", [
+            ("FakeChat", "GENERATION", []),
+            ("word_count", "TOOL", []),
+            ("FakeChat", "GENERATION", []),
+        ]),
+    ]),
+]
+
+
+def shape(nodes):
+    return sorted((n["name"], n["type"], shape(n["children"])) for n in nodes)
+
+
+def expected_shape(tree):
+    return sorted((name, type_, expected_shape(children)) for name, type_, children in tree)
+
+
+def count(tree):
+    return sum(1 + count(children) for _, _, children in tree)
+
+
+@pytest.fixture
+def handler(tracegate_recorder):
+    client = tracegate_recorder.client(flush_interval=0.02, app_env="test")
+    h = TracegateCallbackHandler(client=client, tags={"team": "rag"}, service="rag-svc",
+                                 metadata={"app": "demo"})
+    yield h
+    client.shutdown(timeout=5)
+
+
+def run_pipeline(handler, **build_kw):
+    pipeline = lc_pipeline.build(**build_kw)
+    return pipeline.invoke(lc_pipeline.QUESTION, config={
+        "callbacks": [handler], "tags": ["rag"],
+        "metadata": {"langfuse_user_id": "user-42", "langfuse_session_id": "sess-7"}})
+
+
+def test_pipeline_produces_one_trace_matching_node_by_node(tracegate_recorder, handler):
+    rec = tracegate_recorder
+    assert run_pipeline(handler) == "4 words."
+    assert handler.flush(10)
+    trace_id = handler.last_trace_id
+    rec.wait(traces=1, observations=count(EXPECTED_TREE) + 1)
+
+    traces = rec.traces()
+    assert len(traces) == 1
+    trace = rec.trace(trace_id)
+    assert trace["name"] == "rag-pipeline"
+    assert (trace["userId"], trace["sessionId"]) == ("user-42", "sess-7")
+    assert sorted(trace["tags"]) == sorted(TAGS)
+    assert trace["input"] == lc_pipeline.QUESTION and trace["output"] == "4 words."
+    assert trace["metadata"]["app"] == "demo" and trace["environment"] == "test"
+
+    tree = rec.tree(trace_id)
+    assert shape(tree) == expected_shape(EXPECTED_TREE)
+
+    nodes = {}
+
+    def walk(ns):
+        for n in ns:
+            nodes.setdefault(n["name"], []).append(n)
+            walk(n["children"])
+    walk(tree)
+    for obs in rec.observations(trace_id):  # trace attributes on every observation
+        attrs = obs["traceAttributes"]
+        assert attrs["name"] == "rag-pipeline" and attrs["userId"] == "user-42"
+        assert attrs["sessionId"] == "sess-7" and sorted(attrs["tags"]) == sorted(TAGS)
+        assert obs["level"] == "DEFAULT" and obs["endTime"] >= obs["startTime"]
+        assert obs["environment"] == "test"
+
+    root = nodes["rag-pipeline"][0]
+    assert root["input"] == lc_pipeline.QUESTION and root["output"] == "4 words."
+
+    retriever = nodes["docs-retriever"][0]
+    assert retriever["input"] == lc_pipeline.QUESTION
+    assert retriever["output"] == [{"page_content": lc_pipeline.DOC,
+                                    "metadata": {"source": "docs"}}]
+
+    prompt = nodes["ChatPromptTemplate"][0]
+    assert prompt["input"] == {"context": lc_pipeline.DOC, "question": lc_pipeline.QUESTION}
+
+    gen = nodes["FakeChat"][0]
+    assert gen["model"] == "fake-gpt"
+    assert gen["modelParameters"] == {"temperature": 0.1, "max_tokens": 64, "top_p": 0.9}
+    assert gen["input"] == [{"role": "system", "content": "Answer from: " + lc_pipeline.DOC},
+                            {"role": "user", "content": lc_pipeline.QUESTION}]
+    assert gen["output"] == [{"role": "assistant", "content": lc_pipeline.DOC}]
+    assert gen["usageDetails"] == {"input": 12, "output": 5, "total": 17}
+    assert nodes["StrOutputParser"][0]["output"] == lc_pipeline.DOC
+
+    agent = nodes["count-agent"][0]
+    assert agent["input"] == lc_pipeline.DOC and agent["output"] == "4 words."
+    gens = sorted((c for c in agent["children"] if c["type"] == "GENERATION"),
+                  key=lambda c: (c["startTime"], len(c["input"])))
+    call_gen, final_gen = gens
+    (tool,) = [c for c in agent["children"] if c["type"] == "TOOL"]
+    assert call_gen["startTime"] <= tool["startTime"] <= final_gen["startTime"]
+    rag_steps = [n["name"] for n in nodes["rag-query"][0]["children"]]
+    starts = {n["name"]: n["startTime"] for n in nodes["rag-query"][0]["children"]}
+    assert starts["RunnableParallel<context,question>"] <= starts["ChatPromptTemplate"] \
+        <= starts["FakeChat"] <= starts["StrOutputParser"], rag_steps
+    assert call_gen["input"][0] == {"role": "user",
+                                    "content": "How many words: " + lc_pipeline.DOC}
+    tool_def = json.loads(call_gen["input"][1]["content"])
+    assert call_gen["input"][1]["role"] == "tool"
+    assert tool_def["function"]["name"] == "word_count"
+    assert call_gen["output"] == [{"role": "assistant", "tool_calls": [
+        {"id": "call-1", "type": "function",
+         "function": {"name": "word_count", "arguments": json.dumps({"text": lc_pipeline.DOC})}}]}]
+    assert call_gen["usageDetails"] == {"input": 20, "output": 7, "total": 27}
+    assert tool["input"] == {"text": lc_pipeline.DOC} and tool["output"] == "4"
+    assert final_gen["input"][-1] == {"role": "tool", "content": "4", "tool_call_id": "call-1",
+                                      "name": "word_count"}
+    assert final_gen["output"] == [{"role": "assistant", "content": "4 words."}]
+    assert final_gen["usageDetails"] == {"input": 30, "output": 3, "total": 33}
+
+
+def test_llm_error_is_an_error_observation_with_its_message(tracegate_recorder, handler):
+    rec = tracegate_recorder
+    with pytest.raises(RuntimeError, match="model overloaded"):
+        run_pipeline(handler, model=lc_pipeline.FailingChat(messages=iter([])))
+    assert handler.flush(10)
+    trace_id = handler.last_trace_id
+    rec.wait(traces=1, observations=9)
+    by_name = {o["name"]: o for o in rec.observations(trace_id)}
+    gen = by_name["FailingChat"]
+    assert gen["type"] == "GENERATION" and gen["level"] == "ERROR"
+    assert gen["statusMessage"] == "model overloaded: 529"
+    assert gen["model"] == "fake-gpt"
+    for chain in ("rag-query", "rag-pipeline"):  # the error propagates up as ERROR too
+        assert by_name[chain]["level"] == "ERROR"
+        assert "model overloaded: 529" in by_name[chain]["statusMessage"]
+    assert by_name["docs-retriever"]["level"] == "DEFAULT"
+    assert "count-agent" not in by_name
+    assert rec.trace(trace_id)["name"] == "rag-pipeline"
+
+
+def test_streaming_records_the_first_token_time(tracegate_recorder, handler):
+    rec = tracegate_recorder
+    model = lc_pipeline.FakeChat(messages=iter([lc_pipeline.answer_message()]))
+    chunks = list(model.stream("hi", config={"callbacks": [handler]}))
+    assert "".join(c.content for c in chunks) == lc_pipeline.DOC
+    assert handler.flush(10)
+    rec.wait(traces=1, observations=1)
+    (gen,) = rec.observations(handler.last_trace_id)
+    assert gen["type"] == "GENERATION" and gen["completionStartTime"]
+    assert gen["startTime"] <= gen["completionStartTime"] <= gen["endTime"]
+    assert gen["input"] == [{"role": "user", "content": "hi"}]
+    assert gen["output"] == [{"role": "assistant", "content": lc_pipeline.DOC}]
+
+
+def test_seed_constructor_log_event_and_log_metric(tracegate_recorder):
+    rec = tracegate_recorder
+    # The seed's example, as written (api_key: the gateway key; base_url: the gateway).
+    tracer = LangfuseTracer(project_name="onekey-rag", dataset_name="rag-llm",
+                            api_key=rec.api_key, tags={"env": "prod", "team": "rag"},
+                            base_url="http://%s/api" % rec.endpoint)
+    model = lc_pipeline.FakeChat(messages=iter(["pong"]))
+    assert model.invoke("ping", config={"callbacks": [tracer]}).content == "pong"
+    event_trace = tracer.log_event(name="retriever_search",
+                                   payload={"source": "pinecone", "query": "q", "hit_count": 3})
+    metric_trace = tracer.log_metric("answer_quality", 0.75)
+    assert tracer.flush(10)
+    rec.wait(traces=3, observations=2, scores=1)
+
+    chat_trace = rec.trace(tracer.last_trace_id)
+    assert set(chat_trace["tags"]) == {"env:prod", "team:rag"}
+    assert chat_trace["metadata"]["langfuse_project"] == "onekey-rag"
+    assert chat_trace["metadata"]["langfuse_dataset"] == "rag-llm"
+    (gen,) = rec.observations(tracer.last_trace_id)
+    assert gen["type"] == "GENERATION" and gen["output"] == [{"role": "assistant",
+                                                               "content": "pong"}]
+    (event,) = rec.observations(event_trace)
+    assert event["type"] == "EVENT" and event["name"] == "retriever_search"
+    assert event["input"] == {"source": "pinecone", "query": "q", "hit_count": 3}
+    assert rec.trace(event_trace)["name"] == "retriever_search"
+    (score,) = rec.scores()
+    assert score["name"] == "answer_quality" and score["value"] == 0.75
+    assert score["traceId"] == rec.trace(metric_trace)["id"]
+
+
+def test_handler_never_breaks_the_chain_when_tracing_fails(tracegate_recorder):
+    class Broken:
+        config = tracegate_recorder.client().config
+
+        def send(self, event):
+            raise RuntimeError("tracing exploded")
+
+    handler = TracegateCallbackHandler(client=Broken())
+    assert run_pipeline(handler) == "4 words."

@@ -61,13 +61,19 @@ export function codeName(code: number | undefined): string {
   return code === undefined ? "UNKNOWN" : (CODE_NAMES[code] ?? String(code));
 }
 
+/** A batch being delivered; `events` shrinks to what is still unsettled. */
+interface Batch {
+  events: TraceEvent[];
+  abandoned: boolean;
+}
+
 export class TracegateClient {
   readonly options: ResolvedOptions;
   private readonly transport: Transport;
   private queue: TraceEvent[] = [];
   private head = 0;
   private oldestAt = 0;
-  private inFlight = 0;
+  private readonly active = new Set<Batch>();
   private batchSeq = 0;
   private counters = { sent: 0, dropped: 0, rejected: 0, retries: 0 };
   private closed = false; // no more enqueue
@@ -89,7 +95,9 @@ export class TracegateClient {
     if (this.options.enabled && !this.options.apiKey && !transport) {
       this.warnMisconfigured("no API key (set TRACEGATE_API_KEY); events will be dropped");
     }
-    for (let i = 0; i < this.options.maxInFlight; i++) this.workers.push(this.worker());
+    for (let i = 0; i < this.options.maxInFlight; i++) {
+      this.workers.push(this.worker().catch((e) => this.options.logger.warn(`worker stopped: ${e}`)));
+    }
     if (this.options.flushOnExit) process.on("beforeExit", this.onBeforeExit);
   }
 
@@ -124,7 +132,7 @@ export class TracegateClient {
   }
 
   stats(): ClientStats {
-    return { ...this.counters, pending: this.queue.length - this.head + this.inFlight };
+    return { ...this.counters, pending: this.pendingCount() };
   }
 
   /** Resolves true once every event enqueued so far is settled, false after timeoutMs. */
@@ -153,23 +161,25 @@ export class TracegateClient {
       process.removeListener("beforeExit", this.onBeforeExit);
       await this.flush(timeoutMs);
       this.stopped = true;
+      // Whatever is still queued or in flight is given up: counted as dropped now, and
+      // the answers of calls still in flight are ignored.
+      const left = this.pendingCount();
+      for (const b of this.active) b.abandoned = true;
+      this.active.clear();
+      this.queue = [];
+      this.head = 0;
+      this.counters.dropped += left;
+      if (left > 0) this.options.logger.warn(`shutdown: ${left} events not delivered in time, dropped`);
       this.wake();
       this.transport.close(); // cancels calls still in flight
-      await Promise.all(this.workers);
-      const left = this.queue.length - this.head;
-      if (left > 0) {
-        this.counters.dropped += left;
-        this.queue = [];
-        this.head = 0;
-        this.options.logger.warn(`shutdown: ${left} events not delivered in time, dropped`);
-      }
-      this.transport.close();
     }
     return this.stats();
   }
 
   private pendingCount(): number {
-    return this.queue.length - this.head + this.inFlight;
+    let n = this.queue.length - this.head;
+    for (const b of this.active) n += b.events.length;
+    return n;
   }
 
   private exitFlush(): void {
@@ -238,15 +248,17 @@ export class TracegateClient {
           continue;
         }
       }
-      const batch = this.take(this.options.batchSize);
-      this.inFlight += batch.length;
+      const batch: Batch = { events: this.take(this.options.batchSize), abandoned: false };
+      this.active.add(batch);
       try {
         await this.deliver(batch);
       } catch (e) {
-        this.counters.dropped += batch.length; // a bug of ours must not stop the worker
-        this.options.logger.warn(`internal error, ${batch.length} events dropped: ${e}`);
+        if (!batch.abandoned) {
+          this.counters.dropped += batch.events.length; // a bug of ours must not stop the worker
+          this.options.logger.warn(`internal error, ${batch.events.length} events dropped: ${e}`);
+        }
       } finally {
-        this.inFlight -= batch.length;
+        this.active.delete(batch);
       }
       this.checkIdle();
     }
@@ -259,31 +271,34 @@ export class TracegateClient {
     for (const f of w) f();
   }
 
-  /** Delivers one batch: retries transient failures until done, dropped or stopped. */
-  private async deliver(batch: TraceEvent[]): Promise<void> {
-    let pending = batch;
+  /** Delivers one batch: retries transient failures until done, dropped or abandoned. */
+  private async deliver(batch: Batch): Promise<void> {
     let backoff = this.options.initialBackoffMs;
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (this.stopped || this.misconfigWarned) {
-        this.counters.dropped += pending.length;
+    for (let attempt = 0; batch.events.length > 0; attempt++) {
+      if (batch.abandoned) return;
+      if (this.misconfigWarned) {
+        this.counters.dropped += batch.events.length;
+        batch.events = [];
         return;
       }
-      if (attempt > 0) this.counters.retries += pending.length;
-      this.stampEnvironment(pending);
+      if (attempt > 0) this.counters.retries += batch.events.length;
+      this.stampEnvironment(batch.events);
       let res: IngestResponse;
       try {
         res = await this.transport.ingest(
-          { events: pending, defaultWorkspace: this.options.workspace, batchId: String(++this.batchSeq) },
+          { events: batch.events, defaultWorkspace: this.options.workspace, batchId: String(++this.batchSeq) },
           this.options.timeoutMs,
         );
       } catch (e) {
+        if (batch.abandoned) return;
         const code = (e as CallError).code;
         if (code !== undefined && PERMANENT_CALL.has(code)) {
           this.warnMisconfigured(
             `gateway at ${this.options.endpoint} refused the call (${codeName(code)}: ` +
               `${(e as Error).message}); tracing is off, events are dropped`,
           );
-          this.counters.dropped += pending.length;
+          this.counters.dropped += batch.events.length;
+          batch.events = [];
           return;
         }
         if (!this.down) {
@@ -297,12 +312,13 @@ export class TracegateClient {
         backoff = Math.min(backoff * 2, this.options.maxBackoffMs);
         continue;
       }
+      if (batch.abandoned) return;
       if (this.down) {
         this.down = false;
         this.options.logger.debug?.("gateway reachable again; delivery resumed");
       }
-      pending = this.settle(pending, res);
-      if (pending.length > 0) {
+      batch.events = this.settle(batch.events, res);
+      if (batch.events.length > 0) {
         const after = Math.max(this.retryAfterMs, jitter(backoff));
         this.retryAfterMs = 0;
         await this.sleep(after);

@@ -285,3 +285,56 @@ export async function startRecordingGateway(): Promise<RecordingGateway> {
     throw e;
   }
 }
+
+/** One observation of a received trace, with its children in start order. */
+export interface TreeNode {
+  name: string;
+  type: string;
+  input: unknown;
+  output: unknown;
+  level: string;
+  statusMessage: string | null;
+  model: string | null;
+  modelParameters: Record<string, unknown> | null;
+  usageDetails: Record<string, number> | null;
+  metadata: Record<string, unknown>;
+  /** The id the client sent (the emulator stores Langfuse's derived id). */
+  clientId: string;
+  children: TreeNode[];
+}
+
+/** The observation tree of one received trace (its OTLP root span left out), ordered by
+ *  start time, then by the id the client sent (LangChain run ids are time-ordered UUIDv7). */
+export function traceTree(state: EmulatorState, traceId?: string): TreeNode[] {
+  const tid = traceId ?? Object.keys(state.traces)[0];
+  const root = state.traces[tid]?.rootObservationId;
+  const obs = Object.values(state.observations).filter((o: any) => o.traceId === tid && o.id !== root);
+  const nodes = new Map<string, TreeNode & { _start: string; _parent: string | null }>();
+  for (const o of obs as any[]) {
+    nodes.set(o.id, {
+      name: o.name, type: o.type, input: o.input, output: o.output, level: o.level,
+      statusMessage: o.statusMessage, model: o.model, modelParameters: o.modelParameters,
+      usageDetails: o.usageDetails, metadata: o.metadata ?? {},
+      clientId: String(o.metadata?.tracegate_observation_id ?? o.id), children: [],
+      _start: o.startTime ?? "", _parent: o.parentObservationId,
+    });
+  }
+  const roots: TreeNode[] = [];
+  for (const n of nodes.values()) {
+    const parent = n._parent ? nodes.get(n._parent) : undefined;
+    (parent ? parent.children : roots).push(n);
+  }
+  const order = (list: TreeNode[]) => {
+    list.sort((a: any, b: any) => (a._start === b._start
+      ? (a.clientId < b.clientId ? -1 : 1) : (a._start < b._start ? -1 : 1)));
+    list.forEach((n) => order(n.children));
+  };
+  order(roots);
+  const clean = (n: any): TreeNode => {
+    delete n._start;
+    delete n._parent;
+    n.children.forEach(clean);
+    return n;
+  };
+  return roots.map(clean);
+}

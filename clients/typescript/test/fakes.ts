@@ -56,6 +56,8 @@ export interface Script {
   text: string;
   toolCalls?: Array<{ id: string; name: string; args: Record<string, unknown> }>;
   usage?: { input_tokens: number; output_tokens: number; total_tokens: number };
+  /** Throw this instead of answering. */
+  error?: string;
 }
 
 /** FakeListChatModel that also reports a model name, parameters, usage and tool calls. */
@@ -78,6 +80,7 @@ export class ScriptedChatModel extends FakeListChatModel {
   async _generate(messages: BaseMessage[], options: this["ParsedCallOptions"], runManager?: CallbackManagerForLLMRun): Promise<ChatResult> {
     const script = this.scripts[Math.min(this.j, this.scripts.length - 1)];
     this.j++;
+    if (script.error) throw new Error(script.error);
     const result = await super._generate(messages, options, runManager);
     const message = new AIMessage({
       content: script.text,

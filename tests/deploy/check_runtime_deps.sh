@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Every shared library the tracegate binary links (DT_NEEDED) belongs to a Debian package in
+# the "runtime" group of scripts/install-deps.sh, which is what deploy/Dockerfile's runtime
+# stage installs: the image will start.
+source "$(dirname "$0")/lib.sh"
+bin="${1:?usage: check_runtime_deps.sh path/to/tracegate}"
+need readelf ldd dpkg-query
+read -r -a runtime <<<"$("$SRC/scripts/install-deps.sh" --list runtime)"
+missing=()
+while read -r lib; do
+  path=$(ldd "$bin" | awk -v l="$lib" '$1 == l {print $3}')
+  [ -n "$path" ] || { echo "FAIL: $lib not found by ldd"; exit 1; }
+  real=$(readlink -f "$path")
+  pkg=""
+  for candidate in "$path" "/usr$path" "$real" "/usr$real"; do
+    pkg=$(dpkg-query -S "$candidate" 2>/dev/null | head -n 1 | cut -d: -f1) && [ -n "$pkg" ] && break
+  done
+  [ -n "$pkg" ] || { echo "FAIL: no Debian package owns $path"; exit 1; }
+  case " ${runtime[*]} libc6 " in
+    *" $pkg "*) ;;
+    *) missing+=("$pkg ($lib)") ;;
+  esac
+done < <(readelf -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "FAIL: add to the runtime group of scripts/install-deps.sh: ${missing[*]}"; exit 1
+fi
+echo "runtime deps: OK"

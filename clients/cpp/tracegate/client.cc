@@ -2,6 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -49,21 +50,31 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Create(const ClientOptions& opti
   }
   grpc::ChannelArguments args;
   args.SetMaxSendMessageSize(64 << 20);
+  const int max_backoff_ms = static_cast<int>(
+      std::max<int64_t>(100, absl::ToInt64Milliseconds(options.max_reconnect_backoff)));
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, max_backoff_ms);
   auto channel = grpc::CreateCustomChannel(options.endpoint, creds, args);
   return std::unique_ptr<Client>(
       new Client(options, tracegate::v1::IngestService::NewStub(channel)));
 }
 
-void Client::Prepare(grpc::ClientContext& ctx) const {
+void Client::Prepare(grpc::ClientContext& ctx, absl::Duration timeout) const {
   if (!options_.api_key.empty()) ctx.AddMetadata("authorization", "Bearer " + options_.api_key);
   ctx.set_deadline(std::chrono::system_clock::now() +
-                   std::chrono::milliseconds(absl::ToInt64Milliseconds(options_.timeout)));
+                   std::chrono::milliseconds(absl::ToInt64Milliseconds(timeout)));
 }
 
 absl::StatusOr<tracegate::v1::IngestResponse> Client::Send(
     const tracegate::v1::IngestRequest& request) {
+  return Send(request, options_.timeout);
+}
+
+absl::StatusOr<tracegate::v1::IngestResponse> Client::Send(
+    const tracegate::v1::IngestRequest& request, absl::Duration timeout) {
   grpc::ClientContext ctx;
-  Prepare(ctx);
+  Prepare(ctx, timeout);
   tracegate::v1::IngestResponse response;
   grpc::Status st = stub_->Ingest(&ctx, request, &response);
   if (!st.ok()) return FromGrpc(st);
@@ -73,7 +84,7 @@ absl::StatusOr<tracegate::v1::IngestResponse> Client::Send(
 absl::StatusOr<std::vector<tracegate::v1::IngestResponse>> Client::SendStream(
     const std::vector<tracegate::v1::IngestRequest>& requests) {
   grpc::ClientContext ctx;
-  Prepare(ctx);
+  Prepare(ctx, options_.timeout);
   auto stream = stub_->IngestStream(&ctx);
   absl::flat_hash_map<uint64_t, size_t> index;
   for (size_t i = 0; i < requests.size(); ++i) {

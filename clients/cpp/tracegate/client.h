@@ -27,6 +27,9 @@ struct ClientOptions {
   std::string cert_file;         // client certificate for mTLS (optional)
   std::string key_file;
   absl::Duration timeout = absl::Seconds(10);
+  // Upper bound of gRPC's reconnect backoff after the gateway went away (gRPC's own
+  // default is 120 s, which would delay delivery long after the gateway is back).
+  absl::Duration max_reconnect_backoff = absl::Seconds(2);
 };
 
 class Client {
@@ -34,6 +37,9 @@ class Client {
   static absl::StatusOr<std::unique_ptr<Client>> Create(const ClientOptions& options);
 
   absl::StatusOr<tracegate::v1::IngestResponse> Send(const tracegate::v1::IngestRequest& request);
+  // Same, with a deadline of `timeout` instead of options.timeout.
+  absl::StatusOr<tracegate::v1::IngestResponse> Send(const tracegate::v1::IngestRequest& request,
+                                                     absl::Duration timeout);
   // Sends every request on one stream and returns the responses in request order.
   absl::StatusOr<std::vector<tracegate::v1::IngestResponse>> SendStream(
       const std::vector<tracegate::v1::IngestRequest>& requests);
@@ -41,7 +47,7 @@ class Client {
  private:
   Client(ClientOptions options, std::unique_ptr<tracegate::v1::IngestService::Stub> stub)
       : options_(std::move(options)), stub_(std::move(stub)) {}
-  void Prepare(grpc::ClientContext& ctx) const;
+  void Prepare(grpc::ClientContext& ctx, absl::Duration timeout) const;
 
   const ClientOptions options_;
   std::unique_ptr<tracegate::v1::IngestService::Stub> stub_;

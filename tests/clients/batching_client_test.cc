@@ -1,0 +1,282 @@
+// BatchingClient against an in-process fake IngestService on 127.0.0.1 (port 0).
+#include "tracegate/batching_client.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace tracegate::client {
+namespace {
+
+using tracegate::v1::IngestRequest;
+using tracegate::v1::IngestResponse;
+using tracegate::v1::TraceEvent;
+
+class FakeGateway final : public tracegate::v1::IngestService::Service {
+ public:
+  // Starts on 127.0.0.1:`port` (0 = any free port).
+  explicit FakeGateway(int port = 0) {
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort(absl::StrCat("127.0.0.1:", port), grpc::InsecureServerCredentials(),
+                             &port_);
+    builder.RegisterService(this);
+    server_ = builder.BuildAndStart();
+  }
+  ~FakeGateway() override { Stop(); }
+  void Stop() {
+    if (server_) server_->Shutdown(std::chrono::system_clock::now());
+    server_.reset();
+  }
+  int port() const { return port_; }
+  std::string endpoint() const { return absl::StrCat("127.0.0.1:", port_); }
+
+  grpc::Status Ingest(grpc::ServerContext* ctx, const IngestRequest* req,
+                      IngestResponse* resp) override {
+    absl::MutexLock lock(&mu_);
+    ++calls_;
+    auto md = ctx->client_metadata().find("authorization");
+    if (md != ctx->client_metadata().end())
+      keys_.insert(std::string(md->second.data(), md->second.size()));
+    if (fail_calls_ > 0) {
+      --fail_calls_;
+      return grpc::Status(fail_code_, "injected");
+    }
+    resp->set_batch_id(req->batch_id());
+    for (const TraceEvent& ev : req->events()) {
+      auto* r = resp->add_results();
+      r->set_event_id(ev.event_id());
+      if (auto it = reject_.find(ev.event_id()); it != reject_.end()) {
+        r->set_status(tracegate::v1::EVENT_STATUS_REJECTED);
+        r->set_code(it->second);
+        r->set_reason("observation.name: required");
+      } else if (retry_once_.erase(ev.event_id()) > 0) {
+        r->set_status(tracegate::v1::EVENT_STATUS_REJECTED);
+        r->set_code(14);
+        r->set_reason("queue unavailable");
+        r->mutable_retry_after()->set_nanos(10'000'000);
+      } else if (received_[ev.event_id()]++ > 0) {
+        r->set_status(tracegate::v1::EVENT_STATUS_DUPLICATE);
+      } else {
+        r->set_status(tracegate::v1::EVENT_STATUS_ACCEPTED);
+      }
+    }
+    return grpc::Status::OK;
+  }
+
+  absl::Mutex mu_;
+  std::map<std::string, int> received_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, int> reject_ ABSL_GUARDED_BY(mu_);
+  std::set<std::string> retry_once_ ABSL_GUARDED_BY(mu_);
+  std::set<std::string> keys_ ABSL_GUARDED_BY(mu_);
+  int calls_ ABSL_GUARDED_BY(mu_) = 0;
+  int fail_calls_ ABSL_GUARDED_BY(mu_) = 0;
+  grpc::StatusCode fail_code_ = grpc::StatusCode::UNAVAILABLE;
+
+ private:
+  int port_ = 0;
+  std::unique_ptr<grpc::Server> server_;
+};
+
+TraceEvent Span(int i) {
+  TraceEvent ev;
+  ev.set_event_id(absl::StrCat("e", i));
+  auto* o = ev.mutable_observation();
+  o->set_id(absl::StrCat("o", i));
+  o->set_trace_id("t1");
+  o->set_type(tracegate::v1::OBSERVATION_TYPE_SPAN);
+  o->set_name("work");
+  o->mutable_start_time()->set_seconds(1'700'000'000);
+  return ev;
+}
+
+struct Logs {
+  absl::Mutex mu;
+  std::vector<std::string> lines;
+  int Count(absl::string_view needle) {
+    absl::MutexLock lock(&mu);
+    int n = 0;
+    for (const auto& l : lines) n += l.find(std::string(needle)) != std::string::npos;
+    return n;
+  }
+};
+
+BatchingClientOptions Options(const std::string& endpoint, Logs* logs) {
+  BatchingClientOptions o;
+  o.client.endpoint = endpoint;
+  o.client.api_key = "tg_unit";
+  o.linger = absl::Milliseconds(10);
+  o.initial_backoff = absl::Milliseconds(20);
+  o.max_backoff = absl::Milliseconds(200);
+  o.log = [logs](absl::string_view line) {
+    absl::MutexLock lock(&logs->mu);
+    logs->lines.emplace_back(line);
+  };
+  return o;
+}
+
+int FreePort() {
+  FakeGateway gw;
+  return gw.port();
+}
+
+TEST(BatchingClientTest, EventsFromManyThreadsArriveOnceEach) {
+  FakeGateway gw;
+  Logs logs;
+  auto opts = Options(gw.endpoint(), &logs);
+  opts.max_queue_events = 20000;
+  auto client = BatchingClient::Create(opts);
+  ASSERT_TRUE(client.ok()) << client.status();
+  std::vector<std::thread> threads;
+  std::atomic<int> refused{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = t * 2500; i < (t + 1) * 2500; ++i) refused += !(*client)->Enqueue(Span(i));
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(refused.load(), 0);
+  ASSERT_TRUE((*client)->Flush(absl::Seconds(30)));
+  BatchingCounters c = (*client)->counters();
+  EXPECT_EQ(c.sent, 10000u);
+  EXPECT_EQ(c.dropped, 0u);
+  EXPECT_EQ(c.queued, 0u);
+  absl::MutexLock lock(&gw.mu_);
+  EXPECT_EQ(gw.received_.size(), 10000u);
+  for (const auto& [id, n] : gw.received_) ASSERT_EQ(n, 1) << id;
+  EXPECT_THAT(gw.keys_, testing::ElementsAre("Bearer tg_unit"));
+}
+
+TEST(BatchingClientTest, RejectedIsCountedLoggedOnceAndNotResent) {
+  FakeGateway gw;
+  {
+    absl::MutexLock lock(&gw.mu_);
+    gw.reject_ = {{"e1", 3}, {"e2", 3}};
+  }
+  Logs logs;
+  auto client = *BatchingClient::Create(Options(gw.endpoint(), &logs));
+  for (int i = 0; i < 4; ++i) client->Enqueue(Span(i));
+  ASSERT_TRUE(client->Flush(absl::Seconds(10)));
+  EXPECT_EQ(client->counters().rejected, 2u);
+  EXPECT_EQ(client->counters().sent, 2u);
+  EXPECT_EQ(logs.Count("observation.name: required"), 1);
+  absl::MutexLock lock(&gw.mu_);
+  EXPECT_EQ(gw.calls_, 1);
+}
+
+TEST(BatchingClientTest, RetryableRejectionAndFailedCallsResendTheSameEventIds) {
+  FakeGateway gw;
+  {
+    absl::MutexLock lock(&gw.mu_);
+    gw.retry_once_ = {"e0"};
+    gw.fail_calls_ = 1;
+  }
+  Logs logs;
+  auto client = *BatchingClient::Create(Options(gw.endpoint(), &logs));
+  client->Enqueue(Span(0));
+  client->Enqueue(Span(1));
+  ASSERT_TRUE(client->Flush(absl::Seconds(10)));
+  client->Enqueue(Span(1));  // again: DUPLICATE counts as sent
+  ASSERT_TRUE(client->Flush(absl::Seconds(10)));
+  BatchingCounters c = client->counters();
+  EXPECT_EQ(c.sent, 3u);
+  EXPECT_EQ(c.duplicate, 1u);
+  EXPECT_EQ(c.retried, 3u);  // the failed call (2 events) and the retryable rejection (1)
+  absl::MutexLock lock(&gw.mu_);
+  EXPECT_EQ(gw.received_["e0"], 1);
+  EXPECT_EQ(gw.received_["e1"], 2);
+}
+
+TEST(BatchingClientTest, GatewayDownHostUnharmedThenDeliveryResumes) {
+  const int port = FreePort();
+  Logs logs;
+  auto opts = Options(absl::StrCat("127.0.0.1:", port), &logs);
+  opts.max_queue_events = 100;
+  opts.max_batch_events = 10;
+  auto client = *BatchingClient::Create(opts);
+  int kept = 0;
+  for (int i = 0; i < 1000; ++i) kept += client->Enqueue(Span(i));
+  EXPECT_FALSE(client->Flush(absl::Milliseconds(300)));
+  BatchingCounters c = client->counters();
+  EXPECT_EQ(c.dropped, static_cast<uint64_t>(1000 - kept));
+  EXPECT_GE(kept, 100);
+  EXPECT_LE(kept, 110);  // the queue plus at most one batch in flight
+  EXPECT_EQ(c.sent, 0u);
+  EXPECT_EQ(logs.Count("unavailable"), 1);
+  EXPECT_EQ(logs.Count("queue full"), 1);
+
+  FakeGateway gw(port);  // back on the same address
+  ASSERT_EQ(gw.port(), port);
+  ASSERT_TRUE(client->Flush(absl::Seconds(20)));
+  EXPECT_EQ(client->counters().sent, static_cast<uint64_t>(kept));
+  EXPECT_EQ(logs.Count("reachable again"), 1);
+  absl::MutexLock lock(&gw.mu_);
+  EXPECT_EQ(gw.received_.size(), static_cast<size_t>(kept));
+}
+
+TEST(BatchingClientTest, ShutdownFlushesWhatIsBuffered) {
+  FakeGateway gw;
+  Logs logs;
+  auto opts = Options(gw.endpoint(), &logs);
+  opts.linger = absl::Hours(1);
+  opts.max_batch_events = 1000;
+  auto client = *BatchingClient::Create(opts);
+  for (int i = 0; i < 25; ++i) client->Enqueue(Span(i));
+  client->Shutdown(absl::Seconds(10));
+  EXPECT_FALSE(client->Enqueue(Span(99)));
+  EXPECT_EQ(client->counters().sent, 25u);
+  EXPECT_EQ(client->counters().dropped, 1u);
+  absl::MutexLock lock(&gw.mu_);
+  EXPECT_EQ(gw.received_.size(), 25u);
+}
+
+TEST(BatchingClientTest, ShutdownWithGatewayDownIsBoundedAndCountsDrops) {
+  Logs logs;
+  auto client = *BatchingClient::Create(Options(absl::StrCat("127.0.0.1:", FreePort()), &logs));
+  for (int i = 0; i < 30; ++i) client->Enqueue(Span(i));
+  client->Shutdown(absl::Milliseconds(300));
+  EXPECT_EQ(client->counters().dropped, 30u);
+  EXPECT_EQ(client->counters().queued, 0u);
+}
+
+TEST(BatchingClientTest, RefusedCallDropsTheBatchWithOneWarning) {
+  FakeGateway gw;
+  {
+    absl::MutexLock lock(&gw.mu_);
+    gw.fail_calls_ = 2;
+    gw.fail_code_ = grpc::StatusCode::UNAUTHENTICATED;
+  }
+  Logs logs;
+  auto opts = Options(gw.endpoint(), &logs);
+  opts.max_batch_events = 1;
+  auto client = *BatchingClient::Create(opts);
+  client->Enqueue(Span(0));
+  ASSERT_TRUE(client->Flush(absl::Seconds(5)));
+  client->Enqueue(Span(1));
+  ASSERT_TRUE(client->Flush(absl::Seconds(5)));
+  EXPECT_EQ(client->counters().dropped, 2u);
+  EXPECT_EQ(logs.Count("refused"), 1);
+}
+
+TEST(BatchingClientTest, WithoutApiKeyTheClientIsDisabled) {
+  Logs logs;
+  auto opts = Options("127.0.0.1:1", &logs);
+  opts.client.api_key.clear();
+  auto client = *BatchingClient::Create(opts);
+  EXPECT_FALSE(client->Enqueue(Span(0)));
+  EXPECT_EQ(client->counters().dropped, 1u);
+  EXPECT_TRUE(client->Flush(absl::ZeroDuration()));
+  EXPECT_EQ(logs.Count("disabled"), 1);
+}
+
+}  // namespace
+}  // namespace tracegate::client

@@ -17,6 +17,11 @@ if [ ! -x .venv/bin/python3 ]; then
 fi
 .venv/bin/python3 -m pip install -q --disable-pip-version-check -r tests/requirements.txt
 .venv/bin/python3 -m pip install -q --disable-pip-version-check -r tests/deploy/requirements.txt
+# The Python client (clients/python), editable: its tests and the tracegate-verify command.
+# Its dependencies come pinned through tests/requirements.txt.
+if [ ! -x .venv/bin/tracegate-verify ] || ! .venv/bin/python3 -c 'import tracegate.langchain' 2>/dev/null; then
+  .venv/bin/python3 -m pip install -q --disable-pip-version-check --no-deps -e clients/python
+fi
 
 scripts/build.sh build -DTRACEGATE_PYTHON="$PWD/.venv/bin/python3"
 echo "setup: built build/gateway/tracegate and build/clients/cpp/tracegate-cli"

@@ -4,6 +4,7 @@ set -euo pipefail
 SRC="${TRACEGATE_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 TOOLS_BIN="${TRACEGATE_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/tracegate-tools}/bin"
 PATH="$PATH:$TOOLS_BIN"
+PYTHON3="${PYTHON3:-$SRC/.venv/bin/python3}"
 
 # need TOOL...: fail (not skip) when a checker is missing.
 need() {

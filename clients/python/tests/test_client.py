@@ -180,3 +180,19 @@ def test_payload_conversion():
     p = pb.Payload()
     events.fill_payload(p, {"question": "q", "obj": object()})
     assert p.json.startswith('{"question": "q", "obj": "<object object')
+
+
+def test_events_built_lazily_on_the_sender_thread(fake_gateway, make_client):
+    client = make_client(fake_gateway.endpoint)
+    built_on = []
+
+    def build():
+        built_on.append(threading.current_thread().name)
+        return obs(1)
+
+    assert client.send(build)
+    assert client.send(lambda: 1 / 0)  # fails when built: dropped and counted, not raised
+    assert client.flush(timeout=10)
+    assert built_on == ["tracegate-sender"]
+    assert set(fake_gateway.received) == {"e1"}
+    assert client.stats()["dropped"] == 1 and client.stats()["sent"] == 1

@@ -9,7 +9,9 @@
 Contract
 - `send()` never blocks on the network and never raises: it appends to a bounded queue
   (default 10,000 events) and returns False when the event was dropped (queue full,
-  client disabled or shut down). Thread-safe; one client per process is enough.
+  client disabled or shut down). Thread-safe; one client per process is enough. It also
+  takes a callable that builds the event, so that serialisation (messages, documents,
+  JSON) runs on the sender thread instead of the caller's.
 - The sender thread sends batches (up to `batch_size` events, or whatever arrived within
   `flush_interval`) with the unary Ingest RPC. Per-event results are honoured:
   ACCEPTED and DUPLICATE count as sent; REJECTED with a retryable code (UNAVAILABLE,
@@ -94,7 +96,9 @@ class TracegateClient:
     # --- caller side ------------------------------------------------------------------
 
     def send(self, event) -> bool:
-        """Queues one tracegate.v1.TraceEvent. Never blocks or raises; False if dropped."""
+        """Queues one tracegate.v1.TraceEvent, or a zero-argument callable that returns
+        one (then the event is built on the sender thread, off the caller's path; an
+        exception there drops it). Never blocks or raises; False if dropped."""
         try:
             with self._lock:
                 if not self.enabled or self._closing or len(self._queue) >= self._max_queue:
@@ -192,13 +196,32 @@ class TracegateClient:
             take = min(self._batch_size, len(self._queue))
             return [self._queue.popleft() for _ in range(take)]
 
+    def _materialize(self, batch: list) -> list:
+        """Builds the events that were queued as callables (see send())."""
+        out = []
+        failed = 0
+        for item in batch:
+            if callable(item):
+                try:
+                    item = item()
+                except Exception as e:  # noqa: BLE001
+                    failed += 1
+                    self._warn_once("build", "tracegate: building an event failed: %r" % e)
+                    continue
+            out.append(item)
+        if failed:
+            self._resolve(dropped=failed)
+        return out
+
     def _run(self) -> None:
         while True:
             batch = self._next_batch()
             if batch is None:
                 return
             try:
-                self._deliver(batch)
+                batch = self._materialize(batch)
+                if batch:
+                    self._deliver(batch)
             except Exception as e:  # noqa: BLE001 - never let the sender die
                 self._warn_once("internal", "tracegate: sender error %r; batch dropped" % e)
                 self._resolve(dropped=len(batch))

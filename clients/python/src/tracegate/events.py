@@ -15,8 +15,8 @@ values; they fall back to str().
 from __future__ import annotations
 
 import json
+import os
 import time
-import uuid
 from typing import Any, Iterable, Mapping, Optional
 
 from google.protobuf import struct_pb2
@@ -37,7 +37,8 @@ _ROLES = {"human": "user", "ai": "assistant", "system": "system", "tool": "tool"
 
 
 def new_id() -> str:
-    return uuid.uuid4().hex
+    """A random 32-hex id (like a UUID4 without dashes)."""
+    return os.urandom(16).hex()
 
 
 def now_ns() -> int:
@@ -88,11 +89,35 @@ def fill_struct(struct: struct_pb2.Struct, data: Optional[Mapping[str, Any]]) ->
 
 # --- chat messages -------------------------------------------------------------------
 
+_LC = None  # (BaseMessage, Document) from langchain_core, or () when it is not installed
+
+
+def _lc_types() -> tuple:
+    global _LC
+    if _LC is None:
+        try:
+            from langchain_core.documents import Document
+            from langchain_core.messages import BaseMessage
+            _LC = (BaseMessage, Document)
+        except ImportError:
+            _LC = ()
+    return _LC
+
+
+def _fields(item: Any) -> Mapping[str, Any]:
+    """An object's attributes as a dict without triggering pydantic's slow __getattr__."""
+    d = getattr(item, "__dict__", None)
+    return d if isinstance(d, dict) else {}
+
+
 def _is_message(item: Any) -> bool:
     if isinstance(item, Mapping):
         return "role" in item and ("content" in item or "tool_calls" in item)
-    return hasattr(item, "type") and hasattr(item, "content") and not hasattr(item,
-                                                                              "page_content")
+    lc = _lc_types()
+    if lc:
+        return isinstance(item, lc[0])
+    d = _fields(item)
+    return "type" in d and "content" in d and "page_content" not in d
 
 
 def _fill_content(msg: pb.ChatMessage, content: Any) -> None:
@@ -146,23 +171,27 @@ def message(msg: pb.ChatMessage, item: Any) -> None:
         if item.get("name"):
             msg.name = str(item["name"])
         return
-    kind = str(getattr(item, "type", ""))
+    d = _fields(item)
+    kind = str(d.get("type") or "")
     if kind.endswith("MessageChunk"):  # streamed chunks: "AIMessageChunk" → "ai"
         kind = kind[:-len("MessageChunk")].lower()
-    role = getattr(item, "role", None) if kind == "chat" else _ROLES.get(kind, kind)
+    role = d.get("role") if kind == "chat" else _ROLES.get(kind, kind)
     msg.role = str(role or "user")
-    _fill_content(msg, getattr(item, "content", None))
-    _fill_tool_calls(msg, getattr(item, "tool_calls", None))
-    if getattr(item, "tool_call_id", None):
-        msg.tool_call_id = str(item.tool_call_id)
-    if getattr(item, "name", None):
-        msg.name = str(item.name)
+    _fill_content(msg, d.get("content"))
+    _fill_tool_calls(msg, d.get("tool_calls"))
+    if d.get("tool_call_id"):
+        msg.tool_call_id = str(d["tool_call_id"])
+    if d.get("name"):
+        msg.name = str(d["name"])
 
 
 def _is_document(item: Any) -> bool:
     if isinstance(item, Mapping):
         return "page_content" in item
-    return hasattr(item, "page_content")
+    lc = _lc_types()
+    if lc:
+        return isinstance(item, lc[1])
+    return "page_content" in _fields(item)
 
 
 def document(doc: pb.Document, item: Any) -> None:
@@ -172,10 +201,11 @@ def document(doc: pb.Document, item: Any) -> None:
         if item.get("id"):
             doc.id = str(item["id"])
         return
-    doc.page_content = str(getattr(item, "page_content", "") or "")
-    fill_struct(doc.metadata, getattr(item, "metadata", None))
-    if getattr(item, "id", None):
-        doc.id = str(item.id)
+    d = _fields(item)
+    doc.page_content = str(d.get("page_content") or "")
+    fill_struct(doc.metadata, d.get("metadata"))
+    if d.get("id"):
+        doc.id = str(d["id"])
 
 
 def fill_payload(p: pb.Payload, value: Any) -> None:

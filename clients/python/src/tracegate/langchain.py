@@ -31,6 +31,7 @@ Mapping (what Langfuse's own LangChain handler records, see docs/clients.md):
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -198,16 +199,18 @@ class TracegateCallbackHandler(BaseCallbackHandler):
             run.status = str(error) or type(error).__name__
         end_ns = time.time_ns()
         trace = run.trace
-        self.client.send(events.observation(
-            trace_id=trace.id, obs_id=run.id, type=run.type, name=run.name,
-            start_ns=run.start_ns, end_ns=end_ns, parent_id=run.parent_id, input=run.input,
-            output=run.output, metadata=run.metadata or None, level=run.level,
+        # Serialising inputs and outputs is the expensive part: it runs on the sender thread
+        # (the callables below), the caller only records references and times.
+        self.client.send(functools.partial(
+            events.observation, trace_id=trace.id, obs_id=run.id, type=run.type,
+            name=run.name, start_ns=run.start_ns, end_ns=end_ns, parent_id=run.parent_id,
+            input=run.input, output=run.output, metadata=run.metadata or None, level=run.level,
             status_message=run.status, model=run.model, model_parameters=run.params,
             usage=run.usage, completion_start_ns=run.first_token_ns, environment=self._env,
             version=self._version, trace_attrs=trace.attrs, event_id=run.id))
         if run.root:
-            self.client.send(events.trace(
-                trace_id=trace.id, name=trace.name, user_id=trace.user_id,
+            self.client.send(functools.partial(
+                events.trace, trace_id=trace.id, name=trace.name, user_id=trace.user_id,
                 session_id=trace.session_id, tags=trace.tags, metadata=trace.metadata or None,
                 input=run.root_input, output=run.output if error is None else None,
                 environment=self._env, release=self._release, version=self._version,

@@ -1,0 +1,128 @@
+package tracegate
+
+import (
+	"log"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Logger receives the client's few log lines (one per outage, misconfiguration, distinct
+// rejection reason or full-queue episode). *log.Logger satisfies it.
+type Logger interface {
+	Printf(format string, args ...any)
+}
+
+// TLSOptions selects TLS for the gRPC channel. Empty files mean the system roots and no
+// client certificate.
+type TLSOptions struct {
+	CAFile   string // PEM roots to trust
+	CertFile string // client certificate (mTLS)
+	KeyFile  string // client key (mTLS)
+}
+
+// Options configure a Client. Zero values take the defaults noted on each field;
+// OptionsFromEnv fills the connection fields from the environment.
+type Options struct {
+	Endpoint    string      // host:port; default 127.0.0.1:50051
+	APIKey      string      // gateway API key, sent as "authorization: Bearer <key>"
+	Workspace   string      // default workspace of the events; default "default"
+	Environment string      // stamped on events that set none (lower case [a-z0-9_-], <= 40)
+	TLS         *TLSOptions // nil: plaintext
+	Disabled    bool        // a no-op client that counts every event as dropped
+
+	MaxQueueSize   int           // events buffered at most; default 100000
+	BatchSize      int           // events per request; default 100
+	FlushInterval  time.Duration // a partial batch is sent after this long; default 500ms
+	MaxInFlight    int           // concurrent requests; default 2
+	Timeout        time.Duration // deadline of one request; default 10s
+	InitialBackoff time.Duration // first retry delay; default 200ms
+	MaxBackoff     time.Duration // retry delay cap; default 10s
+
+	Logger    Logger    // default: standard error, prefix "tracegate: "
+	Transport Transport // default: gRPC to Endpoint (tests pass a fake)
+}
+
+// OptionsFromEnv reads
+//
+//	TRACEGATE_ENDPOINT, TRACEGATE_API_KEY, TRACEGATE_WORKSPACE, APP_ENV,
+//	TRACEGATE_TLS ("1"/"true"), TRACEGATE_CA_FILE, TRACEGATE_CERT_FILE, TRACEGATE_KEY_FILE,
+//	TRACEGATE_ENABLED ("0"/"false" disables the client).
+//
+// Any of the three files implies TLS unless TRACEGATE_TLS is false.
+func OptionsFromEnv() Options {
+	o := Options{
+		Endpoint:    os.Getenv("TRACEGATE_ENDPOINT"),
+		APIKey:      os.Getenv("TRACEGATE_API_KEY"),
+		Workspace:   os.Getenv("TRACEGATE_WORKSPACE"),
+		Environment: os.Getenv("APP_ENV"),
+	}
+	files := TLSOptions{
+		CAFile:   os.Getenv("TRACEGATE_CA_FILE"),
+		CertFile: os.Getenv("TRACEGATE_CERT_FILE"),
+		KeyFile:  os.Getenv("TRACEGATE_KEY_FILE"),
+	}
+	anyFile := files.CAFile != "" || files.CertFile != "" || files.KeyFile != ""
+	switch flag, set := truthy(os.Getenv("TRACEGATE_TLS")); {
+	case set && flag, !set && anyFile:
+		o.TLS = &files
+	}
+	if enabled, set := truthy(os.Getenv("TRACEGATE_ENABLED")); set && !enabled {
+		o.Disabled = true
+	}
+	return o
+}
+
+func truthy(v string) (value, set bool) {
+	if v == "" {
+		return false, false
+	}
+	switch strings.ToLower(v) {
+	case "0", "false", "no", "off":
+		return false, true
+	}
+	return true, true
+}
+
+var envRE = regexp.MustCompile(`^[a-z0-9_-]{1,40}$`)
+
+// SanitizeEnvironment returns env lower-cased if Langfuse accepts it, else "".
+func SanitizeEnvironment(env string) string {
+	e := strings.ToLower(strings.TrimSpace(env))
+	if !envRE.MatchString(e) || strings.HasPrefix(e, "langfuse") {
+		return ""
+	}
+	return e
+}
+
+func (o Options) withDefaults() Options {
+	if o.Endpoint == "" {
+		o.Endpoint = "127.0.0.1:50051"
+	}
+	if o.Workspace == "" {
+		o.Workspace = "default"
+	}
+	o.Environment = SanitizeEnvironment(o.Environment)
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	defD := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&o.MaxQueueSize, 100_000)
+	def(&o.BatchSize, 100)
+	def(&o.MaxInFlight, 2)
+	defD(&o.FlushInterval, 500*time.Millisecond)
+	defD(&o.Timeout, 10*time.Second)
+	defD(&o.InitialBackoff, 200*time.Millisecond)
+	defD(&o.MaxBackoff, 10*time.Second)
+	if o.Logger == nil {
+		o.Logger = log.New(os.Stderr, "tracegate: ", log.LstdFlags)
+	}
+	return o
+}

@@ -24,4 +24,10 @@ done < <(readelf -d "$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
 if [ ${#missing[@]} -gt 0 ]; then
   echo "FAIL: add to the runtime group of scripts/install-deps.sh: ${missing[*]}"; exit 1
 fi
+# And every package of the group exists in Debian (installed here, or known to apt).
+for pkg in "${runtime[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" && continue
+  apt-cache show "$pkg" >/dev/null 2>&1 && continue
+  echo "FAIL: runtime package $pkg is unknown to apt"; exit 1
+done
 echo "runtime deps: OK"

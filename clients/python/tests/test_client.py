@@ -196,3 +196,31 @@ def test_events_built_lazily_on_the_sender_thread(fake_gateway, make_client):
     assert built_on == ["tracegate-sender"]
     assert set(fake_gateway.received) == {"e1"}
     assert client.stats()["dropped"] == 1 and client.stats()["sent"] == 1
+
+
+def test_client_created_before_fork_works_in_the_child(fake_gateway):
+    # Prefork servers build the app (and its client) in the parent, then fork workers.
+    import subprocess
+    import sys
+    import textwrap
+    script = textwrap.dedent("""
+        import os, sys
+        from tracegate import TracegateClient, events
+        client = TracegateClient(endpoint=sys.argv[1], api_key="k", flush_interval=0.01,
+                                 register_atexit=False)
+        client.send(events.score(trace_id="t", name="s", value=1, event_id="parent"))
+        assert client.flush(10)  # the parent's sender thread and channel exist now
+        pid = os.fork()
+        if pid == 0:
+            for i in range(3):
+                client.send(events.score(trace_id="t", name="s", value=i,
+                                         event_id="child-%d" % i))
+            ok = client.flush(10) and client.stats()["sent"] == 3
+            os._exit(0 if ok else 1)
+        _, status = os.waitpid(pid, 0)
+        sys.exit(os.waitstatus_to_exitcode(status))
+    """)
+    out = subprocess.run([sys.executable, "-c", script, fake_gateway.endpoint],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert set(fake_gateway.received) == {"parent", "child-0", "child-1", "child-2"}

@@ -68,6 +68,21 @@ class TracegateClient:
         self._initial_backoff = float(initial_backoff)
         self._max_backoff = float(max_backoff)
 
+        self._reset_state()
+        self._metadata = (("authorization", "Bearer " + self.config.api_key),)
+        self.enabled = bool(self.config.api_key)
+        if not self.enabled:
+            self._warn_once("disabled", "tracegate: no API key (TRACEGATE_API_KEY); tracing is "
+                            "disabled and events are dropped")
+        ref = weakref.ref(self)
+        if register_atexit:
+            atexit.register(_shutdown_at_exit, ref)
+        if hasattr(os, "register_at_fork"):  # prefork servers (gunicorn, uwsgi, celery)
+            os.register_at_fork(after_in_child=lambda: _reset_after_fork(ref))
+
+    def _reset_state(self) -> None:
+        """Fresh queue, locks, counters and no sender thread or channel (also after fork:
+        the child has no sender thread and must not use the parent's channel)."""
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)  # sender waits for events / flush
         self._progress = threading.Condition(self._lock)  # flush waits for resolution
@@ -84,14 +99,6 @@ class TracegateClient:
         self._thread: Optional[threading.Thread] = None
         self._stub = None
         self._channel = None
-        self._metadata = (("authorization", "Bearer " + self.config.api_key),)
-        self.enabled = bool(self.config.api_key)
-        if not self.enabled:
-            self._warn_once("disabled", "tracegate: no API key (TRACEGATE_API_KEY); tracing is "
-                            "disabled and events are dropped")
-        if register_atexit:
-            ref = weakref.ref(self)
-            atexit.register(_shutdown_at_exit, ref)
 
     # --- caller side ------------------------------------------------------------------
 
@@ -369,6 +376,12 @@ def open_channel(config: ClientConfig):
                                          private_key=read(config.key_file),
                                          certificate_chain=read(config.cert_file))
     return grpc.secure_channel(config.endpoint, creds, options=options)
+
+
+def _reset_after_fork(ref) -> None:
+    client = ref()
+    if client is not None:
+        client._reset_state()  # the parent's queued events stay the parent's to send
 
 
 def _shutdown_at_exit(ref) -> None:

@@ -23,5 +23,15 @@ if [ ! -x .venv/bin/tracegate-verify ] || ! .venv/bin/python3 -c 'import tracega
   .venv/bin/python3 -m pip install -q --disable-pip-version-check --no-deps -e clients/python
 fi
 
+# TypeScript client (clients/typescript): npm packages from its package-lock.json (Node 20
+# and npm are on the machine). Re-run only when the lock file changed.
+ts=clients/typescript
+if [ ! -f $ts/node_modules/.package-lock.json ] || [ $ts/package-lock.json -nt $ts/node_modules/.package-lock.json ]; then
+  (cd $ts && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+# Go client (clients/go): modules, the protoc plugins (go install at go.mod's versions) and
+# the stubs generated from proto/.
+(cd clients/go && go mod download && ./gen.sh)
+
 scripts/build.sh build -DTRACEGATE_PYTHON="$PWD/.venv/bin/python3"
 echo "setup: built build/gateway/tracegate and build/clients/cpp/tracegate-cli"

@@ -2,10 +2,12 @@
 #include "tracegate/batching_client.h"
 
 #include <grpcpp/grpcpp.h>
+#include <stdlib.h>
 
 #include <atomic>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -25,10 +27,10 @@ using tracegate::v1::TraceEvent;
 class FakeGateway final : public tracegate::v1::IngestService::Service {
  public:
   // Starts on 127.0.0.1:`port` (0 = any free port).
-  explicit FakeGateway(int port = 0) {
+  explicit FakeGateway(int port = 0, std::shared_ptr<grpc::ServerCredentials> creds =
+                                         grpc::InsecureServerCredentials()) {
     grpc::ServerBuilder builder;
-    builder.AddListeningPort(absl::StrCat("127.0.0.1:", port), grpc::InsecureServerCredentials(),
-                             &port_);
+    builder.AddListeningPort(absl::StrCat("127.0.0.1:", port), creds, &port_);
     builder.RegisterService(this);
     server_ = builder.BuildAndStart();
   }
@@ -265,6 +267,63 @@ TEST(BatchingClientTest, RefusedCallDropsTheBatchWithOneWarning) {
   ASSERT_TRUE(client->Flush(absl::Seconds(5)));
   EXPECT_EQ(client->counters().dropped, 2u);
   EXPECT_EQ(logs.Count("refused"), 1);
+}
+
+std::string TestFile(const std::string& name) {
+  auto content = ReadFile(std::string(TESTDATA_DIR) + "/" + name);
+  EXPECT_TRUE(content.ok()) << content.status();
+  return content.ok() ? *content : "";
+}
+
+TEST(BatchingClientTest, MutualTlsFromEnvironment) {
+  grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  ssl.pem_root_certs = TestFile("ca.pem");
+  ssl.pem_key_cert_pairs.push_back({TestFile("server.key"), TestFile("server.pem")});
+  FakeGateway gw(0, grpc::SslServerCredentials(ssl));
+  const std::string dir = TESTDATA_DIR;
+  setenv("TRACEGATE_ENDPOINT", gw.endpoint().c_str(), 1);
+  setenv("TRACEGATE_API_KEY", "tg_env", 1);
+  setenv("TRACEGATE_WORKSPACE", "ws-env", 1);
+  setenv("TRACEGATE_TLS", "1", 1);
+  setenv("TRACEGATE_CA_FILE", (dir + "/ca.pem").c_str(), 1);
+  setenv("TRACEGATE_CERT_FILE", (dir + "/client.pem").c_str(), 1);
+  setenv("TRACEGATE_KEY_FILE", (dir + "/client.key").c_str(), 1);
+  BatchingClientOptions opts = BatchingClientOptions::FromEnv();
+  for (const char* name :
+       {"TRACEGATE_ENDPOINT", "TRACEGATE_API_KEY", "TRACEGATE_WORKSPACE", "TRACEGATE_TLS",
+        "TRACEGATE_CA_FILE", "TRACEGATE_CERT_FILE", "TRACEGATE_KEY_FILE"}) {
+    unsetenv(name);
+  }
+  EXPECT_EQ(opts.default_workspace, "ws-env");
+  EXPECT_TRUE(opts.client.tls);
+  Logs logs;
+  opts.log = Options("", &logs).log;
+  opts.linger = absl::Milliseconds(10);
+  auto client = *BatchingClient::Create(opts);
+  client->Enqueue(Span(1));
+  ASSERT_TRUE(client->Flush(absl::Seconds(10)));
+
+  BatchingClientOptions no_cert = opts;  // the server requires a client certificate
+  no_cert.client.cert_file.clear();
+  no_cert.client.key_file.clear();
+  auto refused = *BatchingClient::Create(no_cert);
+  refused->Enqueue(Span(2));
+  EXPECT_FALSE(refused->Flush(absl::Milliseconds(500)));
+  EXPECT_EQ(refused->counters().sent, 0u);
+  refused->Shutdown(absl::ZeroDuration());
+
+  absl::MutexLock lock(&gw.mu_);
+  EXPECT_THAT(gw.keys_, testing::ElementsAre("Bearer tg_env"));
+  EXPECT_EQ(gw.received_.size(), 1u);
+  EXPECT_EQ(gw.received_.count("e1"), 1u);
+}
+
+TEST(BatchingClientTest, MissingTlsFileFailsCreate) {
+  Logs logs;
+  auto opts = Options("127.0.0.1:1", &logs);
+  opts.client.tls = true;
+  opts.client.ca_file = "/nonexistent/ca.pem";
+  EXPECT_EQ(BatchingClient::Create(opts).status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST(BatchingClientTest, WithoutApiKeyTheClientIsDisabled) {

@@ -5,6 +5,7 @@ It records every event it accepts and can be told to fail calls or reject events
 from __future__ import annotations
 
 import collections
+import os
 import threading
 from concurrent import futures
 
@@ -15,7 +16,7 @@ from tracegate.v1 import ingest_service_pb2_grpc
 
 
 class FakeGateway(ingest_service_pb2_grpc.IngestServiceServicer):
-    def __init__(self, port: int = 0):
+    def __init__(self, port: int = 0, tls_dir: str = "", mtls: bool = False):
         self.lock = threading.Lock()
         self.received = collections.Counter()  # event_id -> times ACCEPTED/DUPLICATE
         self.events = {}  # event_id -> TraceEvent
@@ -26,7 +27,17 @@ class FakeGateway(ingest_service_pb2_grpc.IngestServiceServicer):
         self.retryable_once = set()  # event_ids rejected UNAVAILABLE on their first try
         self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
         ingest_service_pb2_grpc.add_IngestServiceServicer_to_server(self, self.server)
-        self.port = self.server.add_insecure_port("127.0.0.1:%d" % port)
+        address = "127.0.0.1:%d" % port
+        if tls_dir:  # server.pem/server.key, clients verified against ca.pem when mtls
+            def read(name):
+                with open(os.path.join(tls_dir, name), "rb") as f:
+                    return f.read()
+            creds = grpc.ssl_server_credentials(
+                [(read("server.key"), read("server.pem"))], root_certificates=read("ca.pem"),
+                require_client_auth=mtls)
+            self.port = self.server.add_secure_port(address, creds)
+        else:
+            self.port = self.server.add_insecure_port(address)
         assert self.port, "could not bind"
         self.server.start()
 

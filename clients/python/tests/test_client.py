@@ -1,6 +1,7 @@
 """The batching client against an in-process fake gateway (no real gateway needed)."""
 
 import logging
+import os
 import threading
 
 import grpc
@@ -224,3 +225,33 @@ def test_client_created_before_fork_works_in_the_child(fake_gateway):
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert set(fake_gateway.received) == {"parent", "child-0", "child-1", "child-2"}
+
+
+TESTDATA = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                         "..", "tests", "clients", "testdata"))
+
+
+def test_mtls_from_environment():
+    gw = FakeGateway(tls_dir=TESTDATA, mtls=True)
+    env = {"TRACEGATE_ENDPOINT": gw.endpoint, "TRACEGATE_API_KEY": "k", "TRACEGATE_TLS": "1",
+           "TRACEGATE_CA_FILE": os.path.join(TESTDATA, "ca.pem"),
+           "TRACEGATE_CERT_FILE": os.path.join(TESTDATA, "client.pem"),
+           "TRACEGATE_KEY_FILE": os.path.join(TESTDATA, "client.key")}
+    good = TracegateClient(config=ClientConfig.resolve(env=env), register_atexit=False,
+                           flush_interval=0.01)
+    no_cert = TracegateClient(config=ClientConfig.resolve(env=dict(
+        env, TRACEGATE_CERT_FILE="", TRACEGATE_KEY_FILE="")), register_atexit=False,
+        flush_interval=0.01, initial_backoff=0.05)
+    plaintext = TracegateClient(config=ClientConfig.resolve(env=dict(env, TRACEGATE_TLS="0")),
+                                register_atexit=False, flush_interval=0.01,
+                                initial_backoff=0.05)
+    try:
+        assert good.send(obs(1)) and good.flush(timeout=10)
+        assert no_cert.send(obs(2)) and not no_cert.flush(timeout=1)
+        assert plaintext.send(obs(3)) and not plaintext.flush(timeout=1)
+        assert set(gw.received) == {"e1"}
+        assert no_cert.stats()["sent"] == 0 and no_cert.stats()["retried"] >= 1
+    finally:
+        for c in (good, no_cert, plaintext):
+            c.shutdown(timeout=0.5)
+        gw.stop()

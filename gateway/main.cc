@@ -1,9 +1,11 @@
 // tracegate: the gateway binary.
 //
-//   tracegate --config=tracegate.yaml          serve until SIGTERM/SIGINT, then drain
+//   tracegate --config=tracegate.yaml          serve until SIGTERM/SIGINT, then drain;
+//                                              SIGHUP re-reads the config (hot reload)
 //   tracegate --config=tracegate.yaml --check  validate the config and exit (0 = valid)
 //   tracegate hash-key < key.txt               print the SHA-256 to put in api_keys[].sha256
 #include <signal.h>
+#include <sys/prctl.h>
 
 #include <iostream>
 #include <string>
@@ -67,11 +69,17 @@ int main(int argc, char** argv) {
     tracegate::log::SetLevel(level);
   }
 
-  // Block the stop signals in every thread; this thread waits for them below.
+  // No core dumps (and no same-user ptrace) that could expose API or Langfuse keys.
+  if (!loaded->config.security().allow_core_dumps() && prctl(PR_SET_DUMPABLE, 0) != 0) {
+    tracegate::log::Warn("could not disable core dumps (prctl PR_SET_DUMPABLE)");
+  }
+
+  // Block the stop and reload signals in every thread; this thread waits for them below.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
@@ -81,13 +89,19 @@ int main(int argc, char** argv) {
           .value_or(absl::Seconds(30));
   tracegate::server::GatewayOptions options;
   options.config = loaded->config;
+  options.load_config = [path] {
+    return tracegate::config::LoadConfigFile(path, tracegate::config::ProcessEnv());
+  };
   auto gateway = tracegate::server::Gateway::Start(std::move(options));
   if (!gateway.ok()) {
     tracegate::log::Error("start failed", {{"error", gateway.status().ToString()}});
     return 1;
   }
   int sig = 0;
-  sigwait(&stop_signals, &sig);
+  while (sigwait(&stop_signals, &sig) == 0 && sig == SIGHUP) {
+    tracegate::log::Info("SIGHUP received, reloading the config", {{"path", path}});
+    (void)(*gateway)->Reload();  // logs the result; a refused config keeps the running one
+  }
   tracegate::log::Info("stop signal received, draining",
                        {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"},
                         {"drain_timeout", absl::FormatDuration(drain)}});

@@ -2,8 +2,10 @@
 
 #include <httplib.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "nlohmann/json.hpp"
 
 namespace tracegate::admin {
 
@@ -22,12 +24,37 @@ absl::Status SplitHostPort(const std::string& listen, std::string* host, int* po
   return absl::OkStatus();
 }
 
+bool IsLoopbackHost(absl::string_view host) {
+  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
+}
+
+bool AdminServer::Authorize(const httplib::Request& req, httplib::Response& res) const {
+  const std::optional<bool> key_ok =
+      options_.check_admin_key ? options_.check_admin_key(req.get_header_value("Authorization"))
+                               : std::nullopt;
+  if (key_ok.has_value()) {
+    if (*key_ok) return true;
+    res.status = 401;
+    res.set_header("WWW-Authenticate", "Bearer");
+    res.set_content("admin key required: \"Authorization: Bearer <admin key>\"\n", "text/plain");
+    return false;
+  }
+  if (loopback_) return true;
+  res.status = 403;
+  res.set_content(
+      "mutating admin endpoints need security.admin_key_sha256 when the admin listener is not "
+      "bound to loopback\n",
+      "text/plain");
+  return false;
+}
+
 absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(AdminServerOptions options) {
   std::string host;
   int port = 0;
   if (absl::Status st = SplitHostPort(options.listen, &host, &port); !st.ok()) return st;
   std::unique_ptr<AdminServer> self(new AdminServer());
   self->options_ = std::move(options);
+  self->loopback_ = IsLoopbackHost(host);
   self->server_ = std::make_unique<httplib::Server>();
   httplib::Server& svr = *self->server_;
   AdminServer* raw = self.get();
@@ -66,6 +93,22 @@ absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(AdminServerOptio
       return;
     }
     res.set_content(*body, "application/json");
+  });
+  svr.Post("/admin/reload", [raw](const httplib::Request& req, httplib::Response& res) {
+    if (!raw->Authorize(req, res)) return;
+    if (!raw->options_.reload) {
+      res.status = 404;
+      return;
+    }
+    absl::StatusOr<std::string> result = raw->options_.reload();
+    if (!result.ok()) {
+      res.status = result.status().code() == absl::StatusCode::kFailedPrecondition ? 409 : 400;
+      nlohmann::json error = {{"error", std::string(result.status().message())}};
+      res.set_content(error.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
+                      "application/json");
+      return;
+    }
+    res.set_content(*result, "application/json");
   });
 
   if (port == 0) {

@@ -3,20 +3,29 @@
 //   GET /readyz   200 when ready to accept events, 503 with the reason otherwise
 //   GET /metrics  Prometheus text format
 //   GET /admin/dead-letters?route=R&limit=N   recent dead letters of a route, JSON
+//   POST /admin/reload   re-reads the config: 200 with the JSON result, 400 {"error": reason}
+//                        when the new config is refused (the running one stays)
+// Mutating endpoints (POST) go through Authorize(): when an admin key is configured they
+// need "Authorization: Bearer <admin key>" (401 otherwise); without one they are allowed
+// only when the listener is bound to a loopback address (403 otherwise).
 // Serves on its own threads (cpp-httplib); handlers only call the callbacks given here,
 // which must be thread-safe. Nothing here returns secrets.
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace httplib {
 class Server;
+struct Request;
+struct Response;
 }
 
 namespace tracegate::admin {
@@ -28,6 +37,11 @@ struct AdminServerOptions {
   std::function<std::string()> metrics_text;
   std::function<absl::StatusOr<std::string>(const std::string& route, size_t limit)>
       dead_letters_json;
+  // Whether `authorization` (the header's value) carries the admin key; nullopt when no
+  // admin key is configured. Unset = no admin key.
+  std::function<std::optional<bool>(absl::string_view authorization)> check_admin_key;
+  // POST /admin/reload: the JSON result, or the reason the new config was refused.
+  std::function<absl::StatusOr<std::string>()> reload;
 };
 
 class AdminServer {
@@ -37,8 +51,13 @@ class AdminServer {
   int port() const { return port_; }
   void Stop();
 
+  // For mutating handlers: true when the request may proceed; otherwise `res` already holds
+  // the 401/403 answer.
+  bool Authorize(const httplib::Request& req, httplib::Response& res) const;
+
  private:
   AdminServer() = default;
+  bool loopback_ = false;
   AdminServerOptions options_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
@@ -47,5 +66,8 @@ class AdminServer {
 
 // Splits "host:port" (IPv6 as "[::1]:9464"); INVALID_ARGUMENT naming the text when malformed.
 absl::Status SplitHostPort(const std::string& listen, std::string* host, int* port);
+
+// True for "localhost", 127.0.0.0/8 and ::1.
+bool IsLoopbackHost(absl::string_view host);
 
 }  // namespace tracegate::admin

@@ -1,7 +1,11 @@
 #include "gateway/receive/ingest_service.h"
 
+#include <chrono>
 #include <deque>
 #include <string>
+
+#include "absl/strings/str_cat.h"
+#include "gateway/observability/log.h"
 
 namespace tracegate::receive {
 
@@ -15,18 +19,51 @@ grpc::Status IngestService::ToGrpc(const absl::Status& status) {
 
 namespace {
 
+constexpr char kDeadlinePassed[] =
+    "the call's deadline passed before the batch was processed; nothing was accepted";
+
 // A call-level failure of one streamed batch, spread over its events so the stream survives.
-void FillRejected(const IngestRequest& request, const absl::Status& st, IngestResponse& resp) {
+void FillRejected(const IngestRequest& request, const absl::Status& st, IngestResponse& resp,
+                  absl::Duration retry_after = absl::ZeroDuration()) {
   resp.Clear();
   resp.set_batch_id(request.batch_id());
+  const int64_t ms = absl::ToInt64Milliseconds(retry_after);
   for (const auto& ev : request.events()) {
     auto* r = resp.add_results();
     r->set_event_id(ev.event_id());
     r->set_status(tracegate::v1::EVENT_STATUS_REJECTED);
     r->set_code(static_cast<int32_t>(st.code()));
     r->set_reason(std::string(st.message()));
+    if (ms > 0) {
+      r->mutable_retry_after()->set_seconds(ms / 1000);
+      r->mutable_retry_after()->set_nanos(static_cast<int32_t>((ms % 1000) * 1000000));
+    }
   }
   resp.set_rejected(static_cast<uint32_t>(request.events_size()));
+}
+
+bool DeadlinePassed(const grpc::CallbackServerContext* ctx) {
+  return ctx->deadline() <= std::chrono::system_clock::now();
+}
+
+// The caller's x-request-id when it is short printable ASCII; empty otherwise.
+std::string RequestId(const grpc::CallbackServerContext* ctx) {
+  const auto& md = ctx->client_metadata();
+  auto it = md.find("x-request-id");
+  if (it == md.end() || it->second.size() > 128) return "";
+  for (char c : it->second) {
+    if (c < 0x21 || c > 0x7E) return "";
+  }
+  return std::string(it->second.data(), it->second.size());
+}
+
+void LogRefusal(absl::string_view what, const std::string& request_id, const absl::Status& st,
+                absl::string_view key_name = "") {
+  if (!log::Enabled(log::Level::kDebug)) return;
+  log::Debug(what, {{"request_id", request_id},
+                    {"key", key_name},
+                    {"code", absl::StatusCodeToString(st.code())},
+                    {"reason", st.message()}});
 }
 
 }  // namespace
@@ -36,8 +73,17 @@ void FillRejected(const IngestRequest& request, const absl::Status& st, IngestRe
 class StreamReactor final
     : public grpc::ServerBidiReactor<IngestRequest, IngestResponse> {
  public:
-  StreamReactor(IngestService* service, std::shared_ptr<const core::Principal> principal)
-      : service_(service), principal_(std::move(principal)) {
+  StreamReactor(IngestService* service, grpc::CallbackServerContext* ctx,
+                std::shared_ptr<const IngestScope> scope,
+                std::shared_ptr<const core::Principal> principal, std::string request_id)
+      : service_(service),
+        ctx_(ctx),
+        request_id_(std::move(request_id)),
+        scope_(std::move(scope)),
+        principal_(std::move(principal)) {}
+
+  // Called once the service has registered the stream (so OnDone always finds it there).
+  void Start() {
     absl::MutexLock lock(&mu_);
     StartReadLocked();
   }
@@ -53,20 +99,30 @@ class StreamReactor final
     if (finished_) return;
     auto request = std::make_shared<IngestRequest>();
     request->Swap(&incoming_);
-    ++in_flight_;
-    const IngestPipeline* pipeline = service_->options_.pipeline;
-    bool submitted = service_->options_.pool->Submit([this, request, pipeline] {
+    absl::Duration retry_after;
+    absl::Status refused = CheckLocked(*request, &retry_after);
+    if (refused.ok()) {
+      ++in_flight_;
+      bool submitted = service_->options_.pool->Submit(
+          [this, request, scope = scope_, principal = principal_] {
+            auto response = std::make_unique<IngestResponse>();
+            if (DeadlinePassed(ctx_)) {
+              FillRejected(*request, absl::DeadlineExceededError(kDeadlinePassed), *response);
+            } else if (absl::Status st = scope->pipeline->Process(*principal, *request, *response);
+                       !st.ok()) {
+              FillRejected(*request, st, *response);
+            }
+            Complete(std::move(response));
+          });
+      if (!submitted) {
+        --in_flight_;
+        refused = absl::ResourceExhaustedError("gateway overloaded, resend this batch later");
+        retry_after = absl::Seconds(1);
+      }
+    }
+    if (!refused.ok()) {
       auto response = std::make_unique<IngestResponse>();
-      absl::Status st = pipeline->Process(*principal_, *request, *response);
-      if (!st.ok()) FillRejected(*request, st, *response);
-      Complete(std::move(response));
-    });
-    if (!submitted) {
-      auto response = std::make_unique<IngestResponse>();
-      FillRejected(*request,
-                   absl::ResourceExhaustedError("gateway overloaded, resend this batch later"),
-                   *response);
-      --in_flight_;
+      FillRejected(*request, refused, *response, retry_after);
       writes_.push_back(std::move(response));
       StartWriteLocked();
     }
@@ -102,6 +158,31 @@ class StreamReactor final
   }
 
  private:
+  // Re-authenticates after a reload, checks the deadline and the rate limits of one batch.
+  absl::Status CheckLocked(const IngestRequest& request, absl::Duration* retry_after)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    std::shared_ptr<const IngestScope> current = service_->CurrentScope();
+    if (current->version != scope_->version) {
+      auto principal = IngestService::AuthenticateCall(*current, ctx_);
+      if (!principal.ok()) {
+        revoked_ = true;  // no more reads; the stream ends UNAUTHENTICATED
+        LogRefusal("stream refused after reload", request_id_, principal.status());
+        return principal.status();
+      }
+      scope_ = std::move(current);
+      principal_ = *std::move(principal);
+    }
+    if (DeadlinePassed(ctx_)) return absl::DeadlineExceededError(kDeadlinePassed);
+    if (scope_->admit) {
+      absl::Status st = scope_->admit(*principal_, request, retry_after);
+      if (!st.ok()) {
+        LogRefusal("stream batch refused", request_id_, st, principal_->key_name);
+        return st;
+      }
+    }
+    return absl::OkStatus();
+  }
+
   void Complete(std::unique_ptr<IngestResponse> response) {
     absl::MutexLock lock(&mu_);
     --in_flight_;
@@ -116,7 +197,7 @@ class StreamReactor final
   }
 
   void StartReadLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (reading_ || reads_done_ || finished_ || draining_) return;
+    if (reading_ || reads_done_ || finished_ || draining_ || revoked_) return;
     reading_ = true;
     StartRead(&incoming_);
   }
@@ -133,7 +214,11 @@ class StreamReactor final
 
   void MaybeFinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (finished_ || in_flight_ > 0 || writing_ || !writes_.empty()) return;
-    if (reads_done_) {
+    if (revoked_) {
+      finished_ = true;
+      Finish(grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                          "the API key of this stream is no longer valid"));
+    } else if (reads_done_) {
       finished_ = true;
       Finish(grpc::Status::OK);
     } else if (draining_) {
@@ -144,8 +229,11 @@ class StreamReactor final
   }
 
   IngestService* const service_;
-  const std::shared_ptr<const core::Principal> principal_;
+  grpc::CallbackServerContext* const ctx_;
+  const std::string request_id_;
   absl::Mutex mu_;
+  std::shared_ptr<const IngestScope> scope_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<const core::Principal> principal_ ABSL_GUARDED_BY(mu_);
   IngestRequest incoming_ ABSL_GUARDED_BY(mu_);
   std::deque<std::unique_ptr<IngestResponse>> writes_ ABSL_GUARDED_BY(mu_);
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
@@ -154,20 +242,32 @@ class StreamReactor final
   bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
   bool write_failed_ ABSL_GUARDED_BY(mu_) = false;
   bool draining_ ABSL_GUARDED_BY(mu_) = false;
+  bool revoked_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-IngestService::IngestService(IngestServiceOptions options) : options_(std::move(options)) {}
+IngestService::IngestService(IngestServiceOptions options) : options_(std::move(options)) {
+  if (!options_.scope) {
+    auto fixed = std::make_shared<IngestScope>();
+    fixed->authenticate = options_.authenticate;
+    fixed->pipeline = options_.pipeline;
+    fixed_scope_ = std::move(fixed);
+  }
+}
+
+std::shared_ptr<const IngestScope> IngestService::CurrentScope() const {
+  return options_.scope ? options_.scope() : fixed_scope_;
+}
 
 absl::StatusOr<std::shared_ptr<const core::Principal>> IngestService::AuthenticateCall(
-    grpc::CallbackServerContext* ctx) const {
+    const IngestScope& scope, grpc::CallbackServerContext* ctx) {
   const auto& md = ctx->client_metadata();
   auto it = md.find("authorization");
   if (it == md.end()) {
     return absl::UnauthenticatedError(
         "missing \"authorization: Bearer <api key>\" metadata");
   }
-  return options_.authenticate(absl::string_view(it->second.data(), it->second.size()));
+  return scope.authenticate(absl::string_view(it->second.data(), it->second.size()));
 }
 
 grpc::ServerUnaryReactor* IngestService::Ingest(grpc::CallbackServerContext* ctx,
@@ -178,17 +278,39 @@ grpc::ServerUnaryReactor* IngestService::Ingest(grpc::CallbackServerContext* ctx
     reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "gateway is shutting down"));
     return reactor;
   }
-  auto principal = AuthenticateCall(ctx);
+  std::shared_ptr<const IngestScope> scope = CurrentScope();
+  auto principal = AuthenticateCall(*scope, ctx);
   if (!principal.ok()) {
+    LogRefusal("call refused", RequestId(ctx), principal.status());
     reactor->Finish(ToGrpc(principal.status()));
     return reactor;
   }
+  if (DeadlinePassed(ctx)) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, kDeadlinePassed));
+    return reactor;
+  }
+  if (scope->admit) {
+    absl::Duration retry_after;
+    absl::Status st = scope->admit(**principal, *request, &retry_after);
+    if (!st.ok()) {
+      LogRefusal("call refused", RequestId(ctx), st, (*principal)->key_name);
+      if (retry_after > absl::ZeroDuration()) {
+        ctx->AddTrailingMetadata("retry-after-ms",
+                                 absl::StrCat(absl::ToInt64Milliseconds(retry_after)));
+      }
+      reactor->Finish(ToGrpc(st));
+      return reactor;
+    }
+  }
   // gRPC owns `request` until Finish(); the pipeline moves accepted events out of it.
   auto* mutable_request = const_cast<IngestRequest*>(request);
-  const IngestPipeline* pipeline = options_.pipeline;
   const bool submitted = options_.pool->Submit(
-      [reactor, mutable_request, response, pipeline, p = *std::move(principal)] {
-        reactor->Finish(ToGrpc(pipeline->Process(*p, *mutable_request, *response)));
+      [ctx, reactor, mutable_request, response, scope, p = *std::move(principal)] {
+        if (DeadlinePassed(ctx)) {
+          reactor->Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, kDeadlinePassed));
+          return;
+        }
+        reactor->Finish(ToGrpc(scope->pipeline->Process(*p, *mutable_request, *response)));
       });
   if (!submitted) {
     reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
@@ -207,11 +329,19 @@ grpc::ServerBidiReactor<IngestRequest, IngestResponse>* IngestService::IngestStr
   if (draining_.load()) {
     return new Refuse(grpc::Status(grpc::StatusCode::UNAVAILABLE, "gateway is shutting down"));
   }
-  auto principal = AuthenticateCall(ctx);
-  if (!principal.ok()) return new Refuse(ToGrpc(principal.status()));
-  auto* stream = new StreamReactor(this, *std::move(principal));
-  absl::MutexLock lock(&streams_mu_);
-  streams_.insert(stream);
+  std::shared_ptr<const IngestScope> scope = CurrentScope();
+  auto principal = AuthenticateCall(*scope, ctx);
+  if (!principal.ok()) {
+    LogRefusal("stream refused", RequestId(ctx), principal.status());
+    return new Refuse(ToGrpc(principal.status()));
+  }
+  auto* stream =
+      new StreamReactor(this, ctx, std::move(scope), *std::move(principal), RequestId(ctx));
+  {
+    absl::MutexLock lock(&streams_mu_);
+    streams_.insert(stream);
+  }
+  stream->Start();
   return stream;
 }
 

@@ -4,6 +4,7 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "gateway/admin/admin_server.h"
 #include "gateway/auth/authenticator.h"
 #include "gateway/config/validate_config.h"
@@ -18,6 +19,10 @@
 #include "gateway/receive/ingest_service.h"
 #include "gateway/receive/worker_pool.h"
 #include "gateway/route/router.h"
+#include "gateway/server/reload_diff.h"
+#include "gateway/server/reload_exporters.h"
+#include "gateway/server/reload_snapshot.h"
+#include "gateway/server/tls_listener.h"
 #include "gateway/validate/validator.h"
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
@@ -25,16 +30,16 @@
 namespace tracegate::server {
 
 struct Gateway::Impl {
-  tracegate::config::v1::Config config;
   const core::Clock* clock = nullptr;
+  std::function<std::unique_ptr<exporter::HttpTransport>()> transport_factory;
+  std::function<absl::StatusOr<config::LoadedConfig>()> load_config;
   std::unique_ptr<observability::PrometheusTelemetry> telemetry;
-  std::unique_ptr<auth::Authenticator> authenticator;
-  std::unique_ptr<route::Router> router;
-  std::unique_ptr<validate::Validator> validator;
   std::unique_ptr<core::Deduper> deduper;
   std::unique_ptr<core::Queue> queue;
-  std::vector<std::unique_ptr<exporter::RouteExporter>> exporters;
-  std::unique_ptr<receive::IngestPipeline> pipeline;
+  // The config-dependent stages (auth, routes, limits, rate limits, pipeline); see reload_*.h.
+  SnapshotHolder live;
+  std::unique_ptr<ExporterSet> exporters;
+  absl::Mutex reload_mu;  // serialises Reload() and Shutdown()
   std::unique_ptr<receive::WorkerPool> pool;
   std::unique_ptr<receive::IngestService> service;
   std::unique_ptr<grpc::Server> grpc_server;
@@ -42,6 +47,38 @@ struct Gateway::Impl {
   int grpc_port = 0;
   std::atomic<bool> ready{false};
   std::atomic<bool> stopped{false};
+
+  // The ingest pipeline of one config version (its routes, validation limits, policies).
+  absl::StatusOr<std::unique_ptr<receive::IngestPipeline>> MakePipeline(const Snapshot& snap) {
+    receive::IngestPipelineOptions popts;
+    const route::Router* router = snap.router.get();
+    const validate::Validator* validator = snap.validator.get();
+    popts.route = [router](absl::string_view ws) { return router->Find(ws); };
+    popts.validate = [validator](const tracegate::v1::TraceEvent& ev, absl::Time now) {
+      return validator->Validate(ev, now);
+    };
+    popts.deduper = deduper.get();
+    popts.queue = queue.get();
+    popts.telemetry = telemetry.get();
+    popts.clock = clock;
+    popts.max_events_per_batch = snap.config.limits().max_events_per_batch();
+    return receive::IngestPipeline::Create(std::move(popts));
+  }
+
+  // How one route's exporter is set up under `cfg` (batching, backoff, transport).
+  exporter::RouteExporterOptions ExporterOptions(std::shared_ptr<const core::RouteTarget> target,
+                                                 const tracegate::config::v1::Config& cfg);
+
+  absl::StatusOr<std::shared_ptr<Snapshot>> Build(tracegate::config::v1::Config config,
+                                                  const Snapshot* previous) {
+    SnapshotOptions o;
+    o.clock = clock;
+    o.make_pipeline = [this](const Snapshot& s) { return MakePipeline(s); };
+    return BuildSnapshot(std::move(config), previous, o);
+  }
+
+  absl::StatusOr<ReloadResult> Reload();
+  Gateway* owner = nullptr;  // for the admin reload endpoint (logs through Gateway::Reload)
 
   std::string NotReadyReason() const {
     if (stopped.load()) return "stopped";
@@ -51,13 +88,16 @@ struct Gateway::Impl {
   }
 
   std::string MetricsText() const {
-    for (const auto& r : router->routes()) telemetry->SetQueueStats(r->name, queue->Stats(r->name));
-    return telemetry->Render();
+    std::shared_ptr<const Snapshot> snap = live.Load();
+    for (const auto& r : snap->router->routes()) {
+      telemetry->SetQueueStats(r->name, queue->Stats(r->name));
+    }
+    return telemetry->Render() + snap->limiter->RenderPrometheus();
   }
 
   absl::StatusOr<std::string> DeadLettersJson(const std::string& route_name, size_t limit) const {
     bool known = false;
-    for (const auto& r : router->routes()) known |= r->name == route_name;
+    for (const auto& r : live.Load()->router->routes()) known |= r->name == route_name;
     if (!known) return absl::NotFoundError(absl::StrCat("route \"", route_name, "\": unknown"));
     auto letters = queue->ListDeadLetters(route_name, limit);
     if (!letters.ok()) return letters.status();
@@ -93,30 +133,80 @@ Gateway::~Gateway() { Shutdown(absl::ZeroDuration()); }
 int Gateway::grpc_port() const { return impl_->grpc_port; }
 int Gateway::admin_port() const { return impl_->admin ? impl_->admin->port() : 0; }
 
+exporter::RouteExporterOptions Gateway::Impl::ExporterOptions(
+    std::shared_ptr<const core::RouteTarget> target, const tracegate::config::v1::Config& cfg) {
+  const auto& ex = cfg.export_();
+  exporter::RouteExporterOptions eopts;
+  eopts.target = target;  // "auto" egress is resolved by the exporter at Start()
+  eopts.queue = queue.get();
+  if (transport_factory) {
+    eopts.transport_factory = transport_factory;
+  } else {
+    exporter::CurlTransportOptions copts;
+    copts.ca_file = target->ca_file;
+    eopts.transport_factory = exporter::CurlTransport::Factory(copts);
+  }
+  eopts.clock = clock;
+  eopts.telemetry = telemetry.get();
+  eopts.max_batch_events = ex.max_batch_events();
+  eopts.max_batch_bytes = ex.max_batch_bytes();
+  eopts.linger = DurationOr(ex.linger(), "export.linger", absl::Milliseconds(200));
+  eopts.initial_backoff =
+      DurationOr(ex.initial_backoff(), "export.initial_backoff", absl::Milliseconds(500));
+  eopts.max_backoff = DurationOr(ex.max_backoff(), "export.max_backoff", absl::Seconds(30));
+  eopts.max_attempts = static_cast<int>(ex.max_attempts());
+  eopts.gzip_level = ex.gzip_level();
+  eopts.workers = static_cast<int>(std::max<uint32_t>(1, ex.workers_per_route()));
+  return eopts;
+}
+
+absl::StatusOr<ReloadResult> Gateway::Impl::Reload() {
+  absl::MutexLock lock(&reload_mu);
+  if (stopped.load()) return absl::FailedPreconditionError("the gateway is shutting down");
+  if (!load_config) return absl::FailedPreconditionError("no config source to reload from");
+  absl::StatusOr<config::LoadedConfig> loaded = load_config();
+  if (!loaded.ok()) return loaded.status();
+  std::shared_ptr<const Snapshot> current = live.Load();
+  auto next = Build(loaded->config, current.get());
+  if (!next.ok()) return next.status();
+  auto plan = exporters->Prepare(**next);
+  if (!plan.ok()) return plan.status();
+
+  ReloadResult result;
+  result.version = (*next)->version;
+  result.changes = DescribeChanges(current->config, (*next)->config);
+  result.warnings = loaded->warnings;
+  for (std::string& w : RestartOnlyChanges(current->config, (*next)->config)) {
+    result.warnings.push_back(std::move(w));
+  }
+  log::Level level;
+  if (log::ParseLevel((*next)->config.logging().level(), &level)) log::SetLevel(level);
+  live.Store(*next);  // new calls use the new version from here on
+  for (std::string& c : exporters->Commit(*std::move(plan))) result.changes.push_back(std::move(c));
+  return result;
+}
+
+absl::StatusOr<ReloadResult> Gateway::Reload() {
+  absl::StatusOr<ReloadResult> result = impl_->Reload();
+  if (!result.ok()) {
+    log::Error("config reload refused; the running config stays",
+               {{"error", result.status().message()}});
+    return result;
+  }
+  log::Info("config reloaded", {{"version", absl::StrCat(result->version)},
+                                {"changes", absl::StrJoin(result->changes, "; ")}});
+  for (const std::string& w : result->warnings) log::Warn(w);
+  return result;
+}
+
 absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) {
   auto impl = std::make_unique<Impl>();
-  impl->config = std::move(options.config);
+  const tracegate::config::v1::Config cfg = std::move(options.config);
   impl->clock = options.clock;
-  const auto& cfg = impl->config;
+  impl->transport_factory = std::move(options.transport_factory);
+  impl->load_config = std::move(options.load_config);
 
   impl->telemetry = std::make_unique<observability::PrometheusTelemetry>();
-
-  auto authenticator = auth::Authenticator::Create(cfg.api_keys());
-  if (!authenticator.ok()) return authenticator.status();
-  impl->authenticator = *std::move(authenticator);
-
-  auto router = route::Router::Create(cfg.routes(), route::RouterOptions{});
-  if (!router.ok()) return router.status();
-  impl->router = *std::move(router);
-
-  validate::ValidateOptions vopts;
-  vopts.max_id_chars = cfg.limits().max_id_chars();
-  vopts.max_event_bytes = cfg.limits().max_event_bytes();
-  vopts.max_name_chars = cfg.limits().max_name_chars();
-  vopts.max_tags = cfg.limits().max_tags();
-  vopts.max_future_skew =
-      DurationOr(cfg.limits().max_future_skew(), "limits.max_future_skew", absl::Hours(24));
-  impl->validator = std::make_unique<validate::Validator>(vopts);
 
   dedupe::MemoryDeduperOptions dopts;
   dopts.window = DurationOr(cfg.dedupe().window(), "dedupe.window", absl::Hours(24));
@@ -131,58 +221,31 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
   log::Warn("embedded queue and dedupe: single replica, queued events are lost if the "
             "process dies (configure Redis for durability)");
 
-  // Exporters, one per route.
-  const auto& ex = cfg.export_();
-  for (const auto& target : impl->router->routes()) {
-    exporter::RouteExporterOptions eopts;
-    eopts.target = target;  // "auto" egress is resolved by the exporter at Start()
-    eopts.queue = impl->queue.get();
-    if (options.transport_factory) {
-      eopts.transport_factory = options.transport_factory;
-    } else {
-      exporter::CurlTransportOptions copts;
-      copts.ca_file = target->ca_file;
-      eopts.transport_factory = exporter::CurlTransport::Factory(copts);
-    }
-    eopts.clock = impl->clock;
-    eopts.telemetry = impl->telemetry.get();
-    eopts.max_batch_events = ex.max_batch_events();
-    eopts.max_batch_bytes = ex.max_batch_bytes();
-    eopts.linger = DurationOr(ex.linger(), "export.linger", absl::Milliseconds(200));
-    eopts.initial_backoff =
-        DurationOr(ex.initial_backoff(), "export.initial_backoff", absl::Milliseconds(500));
-    eopts.max_backoff = DurationOr(ex.max_backoff(), "export.max_backoff", absl::Seconds(30));
-    eopts.max_attempts = static_cast<int>(ex.max_attempts());
-    eopts.gzip_level = ex.gzip_level();
-    eopts.workers = static_cast<int>(std::max<uint32_t>(1, ex.workers_per_route()));
-    auto exp = exporter::RouteExporter::Create(eopts);
-    if (!exp.ok()) {
-      return absl::Status(exp.status().code(), absl::StrCat("route \"", target->name,
-                                                            "\": ", exp.status().message()));
-    }
-    impl->exporters.push_back(*std::move(exp));
-  }
-  for (auto& e : impl->exporters) {
-    if (absl::Status st = e->Start(); !st.ok()) {
-      for (auto& started : impl->exporters) started->Stop(impl->clock->Now());
-      return st;
-    }
-  }
-
-  receive::IngestPipelineOptions popts;
+  // Auth, routes, validation, rate limits and the pipeline: one snapshot, swapped on reload.
+  auto snapshot = impl->Build(cfg, nullptr);
+  if (!snapshot.ok()) return snapshot.status();
+  impl->live.Store(*snapshot);
   Impl* raw = impl.get();
-  popts.route = [raw](absl::string_view ws) { return raw->router->Find(ws); };
-  popts.validate = [raw](const tracegate::v1::TraceEvent& ev, absl::Time now) {
-    return raw->validator->Validate(ev, now);
+
+  // Exporters, one per route.
+  ExporterSetOptions xopts;
+  xopts.queue = impl->queue.get();
+  xopts.clock = impl->clock;
+  xopts.make_options = [raw](std::shared_ptr<const core::RouteTarget> target,
+                             const tracegate::config::v1::Config& c) {
+    return raw->ExporterOptions(std::move(target), c);
   };
-  popts.deduper = impl->deduper.get();
-  popts.queue = impl->queue.get();
-  popts.telemetry = impl->telemetry.get();
-  popts.clock = impl->clock;
-  popts.max_events_per_batch = cfg.limits().max_events_per_batch();
-  auto pipeline = receive::IngestPipeline::Create(std::move(popts));
-  if (!pipeline.ok()) return pipeline.status();
-  impl->pipeline = *std::move(pipeline);
+  impl->exporters = std::make_unique<ExporterSet>(std::move(xopts));
+  auto plan = impl->exporters->Prepare(**snapshot);
+  if (!plan.ok()) return plan.status();
+  for (const auto& e : plan->started) {
+    if (absl::Status st = e.exporter->Start(); !st.ok()) {
+      for (const auto& started : plan->started) started.exporter->Stop(impl->clock->Now());
+      return absl::Status(st.code(), absl::StrCat("route \"", e.route, "\": ", st.message()));
+    }
+  }
+  plan->started.clear();  // started above
+  impl->exporters->Commit(*std::move(plan));
 
   const int threads = cfg.server().ingest_threads() > 0
                           ? static_cast<int>(cfg.server().ingest_threads())
@@ -190,24 +253,23 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
   impl->pool = std::make_unique<receive::WorkerPool>(threads, /*max_pending=*/4096);
 
   receive::IngestServiceOptions sopts;
-  sopts.authenticate = [raw](absl::string_view authorization) {
-    return raw->authenticator->Authenticate(authorization);
-  };
-  sopts.pipeline = impl->pipeline.get();
+  sopts.scope = [raw] { return raw->live.Scope(); };
   sopts.pool = impl->pool.get();
   impl->service = std::make_unique<receive::IngestService>(sopts);
 
+  auto credentials = ListenerCredentials(cfg.security().tls());
+  if (!credentials.ok()) {
+    impl->exporters->StopAll(impl->clock->Now());
+    return credentials.status();
+  }
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(cfg.server().grpc_listen(), grpc::InsecureServerCredentials(),
-                           &impl->grpc_port);
-  // No SO_REUSEPORT: a second gateway on the same port must fail, not silently share it.
-  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.SetMaxReceiveMessageSize(static_cast<int>(cfg.server().max_receive_message_bytes()));
+  builder.AddListeningPort(cfg.server().grpc_listen(), *credentials, &impl->grpc_port);
+  ApplyConnectionSettings(cfg, &builder);
   builder.RegisterService(impl->service.get());
   impl->grpc_server = builder.BuildAndStart();
   if (!impl->grpc_server || impl->grpc_port == 0) {
-    for (auto& e : impl->exporters) e->Stop(impl->clock->Now());
+    impl->exporters->StopAll(impl->clock->Now());
     return absl::UnavailableError(
         absl::StrCat("cannot listen for gRPC on ", cfg.server().grpc_listen()));
   }
@@ -219,10 +281,22 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
   aopts.dead_letters_json = [raw](const std::string& route, size_t limit) {
     return raw->DeadLettersJson(route, limit);
   };
+  aopts.check_admin_key = [raw](absl::string_view authorization) -> std::optional<bool> {
+    std::shared_ptr<const Snapshot> snap = raw->live.Load();
+    if (snap->admin == nullptr) return std::nullopt;
+    return IsAdminKey(*snap, authorization);
+  };
+  aopts.reload = [raw]() -> absl::StatusOr<std::string> {
+    absl::StatusOr<ReloadResult> r = raw->owner->Reload();
+    if (!r.ok()) return r.status();
+    nlohmann::json out = {{"version", r->version}, {"changes", r->changes},
+                          {"warnings", r->warnings}};
+    return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  };
   auto admin = admin::AdminServer::Start(std::move(aopts));
   if (!admin.ok()) {
     impl->grpc_server->Shutdown();
-    for (auto& e : impl->exporters) e->Stop(impl->clock->Now());
+    impl->exporters->StopAll(impl->clock->Now());
     return admin.status();
   }
   impl->admin = *std::move(admin);
@@ -231,8 +305,13 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
   log::Info("tracegate listening",
             {{"grpc_port", absl::StrCat(impl->grpc_port)},
              {"admin_port", absl::StrCat(impl->admin->port())},
-             {"routes", absl::StrCat(impl->router->routes().size())}});
-  return std::unique_ptr<Gateway>(new Gateway(std::move(impl)));
+             {"tls", cfg.security().tls().cert_file().empty()
+                         ? "off"
+                         : (cfg.security().tls().client_ca_file().empty() ? "on" : "mtls")},
+             {"routes", absl::StrCat((*snapshot)->router->routes().size())}});
+  auto gateway = std::unique_ptr<Gateway>(new Gateway(std::move(impl)));
+  raw->owner = gateway.get();
+  return gateway;
 }
 
 void Gateway::Shutdown(absl::Duration drain) {
@@ -250,10 +329,13 @@ void Gateway::Shutdown(absl::Duration drain) {
                                 1000, absl::ToInt64Milliseconds(drain) / 2)));
   }
   if (s.pool) s.pool->Stop();
-  for (auto& e : s.exporters) e->Stop(deadline);
+  {
+    absl::MutexLock reload_lock(&s.reload_mu);  // no reload races the drain
+    if (s.exporters) s.exporters->StopAll(deadline);
+  }
   int64_t left = 0;
-  if (s.router) {
-    for (const auto& r : s.router->routes()) left += s.queue->Stats(r->name).events;
+  if (std::shared_ptr<const Snapshot> snap = s.live.Load(); snap && s.queue) {
+    for (const auto& r : snap->router->routes()) left += s.queue->Stats(r->name).events;
   }
   if (s.queue) s.queue->Close();
   if (s.admin) s.admin->Stop();

@@ -7,8 +7,9 @@ bin="${1:?usage: check_runtime_deps.sh path/to/tracegate}"
 need readelf ldd dpkg-query
 read -r -a runtime <<<"$("$SRC/scripts/install-deps.sh" --list runtime)"
 missing=()
+linked=$(ldd "$bin")
 while read -r lib; do
-  path=$(ldd "$bin" | awk -v l="$lib" '$1 == l {print $3}')
+  path=$(awk -v l="$lib" '$1 == l {print $3}' <<<"$linked")
   [ -n "$path" ] || { echo "FAIL: $lib not found by ldd"; exit 1; }
   real=$(readlink -f "$path")
   pkg=""

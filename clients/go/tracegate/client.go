@@ -45,11 +45,12 @@ import (
 
 // Stats are the client's counters.
 type Stats struct {
-	Sent     int64 // answered ACCEPTED or DUPLICATE
-	Dropped  int64 // dropped by the client: queue full, misconfiguration, shutdown deadline
-	Rejected int64 // answered REJECTED (not retryable)
-	Retries  int64 // events resent (transient failures, retryable rejections)
-	Pending  int64 // waiting or in flight
+	Sent      int64 // answered ACCEPTED or DUPLICATE
+	Duplicate int64 // of those, DUPLICATE (already delivered, e.g. by an earlier attempt)
+	Dropped   int64 // dropped by the client: queue full, misconfiguration, shutdown deadline
+	Rejected  int64 // answered REJECTED (not retryable)
+	Retries   int64 // events resent (transient failures, retryable rejections)
+	Pending   int64 // waiting or in flight
 }
 
 type batch struct {
@@ -79,7 +80,7 @@ type Client struct {
 	rejectLogged map[string]bool
 	batchSeq     uint64
 
-	sent, dropped, rejected, retries atomic.Int64
+	sent, duplicate, dropped, rejected, retries atomic.Int64
 }
 
 var (
@@ -167,7 +168,7 @@ func (c *Client) Stats() Stats {
 	c.mu.Lock()
 	pending := c.pendingLocked()
 	c.mu.Unlock()
-	return Stats{Sent: c.sent.Load(), Dropped: c.dropped.Load(), Rejected: c.rejected.Load(),
+	return Stats{Sent: c.sent.Load(), Duplicate: c.duplicate.Load(), Dropped: c.dropped.Load(), Rejected: c.rejected.Load(),
 		Retries: c.retries.Load(), Pending: int64(pending)}
 }
 
@@ -375,8 +376,11 @@ func (c *Client) settleLocked(sent []*pb.TraceEvent, res *pb.IngestResponse) ([]
 		}
 		r := results[i]
 		switch {
-		case r.GetStatus() == pb.EventStatus_EVENT_STATUS_ACCEPTED || r.GetStatus() == pb.EventStatus_EVENT_STATUS_DUPLICATE:
+		case r.GetStatus() == pb.EventStatus_EVENT_STATUS_ACCEPTED:
 			c.sent.Add(1)
+		case r.GetStatus() == pb.EventStatus_EVENT_STATUS_DUPLICATE:
+			c.sent.Add(1)
+			c.duplicate.Add(1)
 		case retryableReject[codes.Code(r.GetCode())]:
 			retry = append(retry, ev)
 			if ra := r.GetRetryAfter(); ra != nil {

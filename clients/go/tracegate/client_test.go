@@ -176,6 +176,8 @@ func TestRejectedLoggedOnceNotRetried(t *testing.T) {
 		for i, r := range res.Results {
 			if i%2 == 0 {
 				r.Status, r.Code, r.Reason = pb.EventStatus_EVENT_STATUS_REJECTED, int32(codes.InvalidArgument), "observation.name: required"
+			} else {
+				r.Status = pb.EventStatus_EVENT_STATUS_DUPLICATE
 			}
 		}
 		return res, nil
@@ -185,7 +187,7 @@ func TestRejectedLoggedOnceNotRetried(t *testing.T) {
 		c.Enqueue(span("t", fmt.Sprint(i)))
 	}
 	s := c.Shutdown(ctxFor(t, 5*time.Second))
-	if s.Rejected != 5 || s.Sent != 5 || len(f.calls()) != 1 {
+	if s.Rejected != 5 || s.Sent != 5 || s.Duplicate != 5 || len(f.calls()) != 1 {
 		t.Fatalf("stats %+v calls %d", s, len(f.calls()))
 	}
 	if got := log.matching("REJECTED InvalidArgument: observation.name: required (not retried)"); len(got) != 1 || len(log.lines) != 1 {

@@ -34,6 +34,8 @@ import type { TraceEvent, IngestResponse } from "./proto";
 export interface ClientStats {
   /** Events the gateway answered ACCEPTED or DUPLICATE. */
   sent: number;
+  /** Of those, DUPLICATE (already delivered, e.g. by an earlier attempt). */
+  duplicate: number;
   /** Events dropped by the client: queue full, misconfiguration, shutdown deadline. */
   dropped: number;
   /** Events the gateway answered REJECTED (not retryable). */
@@ -75,7 +77,7 @@ export class TracegateClient {
   private oldestAt = 0;
   private readonly active = new Set<Batch>();
   private batchSeq = 0;
-  private counters = { sent: 0, dropped: 0, rejected: 0, retries: 0 };
+  private counters = { sent: 0, duplicate: 0, dropped: 0, rejected: 0, retries: 0 };
   private closed = false; // no more enqueue
   private stopped = false; // workers exit, leftovers dropped
   private urgent = 0; // > 0 while a flush waits: send partial batches at once
@@ -341,6 +343,7 @@ export class TracegateClient {
       }
       if (r.status === "EVENT_STATUS_ACCEPTED" || r.status === "EVENT_STATUS_DUPLICATE") {
         this.counters.sent++;
+        if (r.status === "EVENT_STATUS_DUPLICATE") this.counters.duplicate++;
       } else if (RETRYABLE_REJECT.has(r.code)) {
         retry.push(sent[i]);
         const ra = r.retryAfter;

@@ -29,7 +29,7 @@ test("batches events, fills ids and timestamps, counts sent", async () => {
   for (let i = 0; i < 250; i++) assert.equal(c.enqueue(span(i)), true);
   assert.equal(await c.flush(5000), true);
   const stats = await c.shutdown();
-  assert.deepEqual({ ...stats }, { sent: 250, dropped: 0, rejected: 0, retries: 0, pending: 0 });
+  assert.deepEqual({ ...stats }, { sent: 250, duplicate: 0, dropped: 0, rejected: 0, retries: 0, pending: 0 });
   assert.ok(gw.requests.every((r) => (r.events ?? []).length <= 100));
   assert.ok(gw.requests.every((r) => r.defaultWorkspace === "ws"));
   const ids = gw.events().map((e) => e.eventId);
@@ -69,6 +69,7 @@ test("REJECTED is counted, logged once per reason, never resent", async () => {
   const s = await c.shutdown();
   assert.equal(s.rejected, 5);
   assert.equal(s.sent, 5);
+  assert.equal(s.duplicate, 5);
   assert.equal(gw.events().length, 10, "nothing resent");
   assert.equal(log.lines.length, 1);
   assert.match(log.lines[0], /REJECTED INVALID_ARGUMENT: observation.name: required \(not retried\)/);

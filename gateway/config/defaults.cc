@@ -3,6 +3,7 @@
 #include <string>
 #include <thread>
 
+#include "gateway/config/privacy_config.h"
 #include "gateway/config/security_config.h"
 
 namespace tracegate::config {
@@ -67,6 +68,7 @@ void ApplyDefaults(v1::Config* config) {
 
   SetIfEmpty(config->mutable_logging()->mutable_level(), kDefaultLogLevel);
   ApplySecurityDefaults(config);
+  ApplyPrivacyDefaults(config);
 }
 
 }  // namespace tracegate::config

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "gateway/config/check_util.h"
+#include "gateway/config/privacy_config.h"
 #include "gateway/config/security_config.h"
 #include "gateway/core/status_macros.h"
 
@@ -169,6 +170,7 @@ absl::Status ValidateConfig(const v1::Config& config) {
   TG_RETURN_IF_ERROR(ValidateExport(config.export_(), config.limits()));
   TG_RETURN_IF_ERROR(ValidateRest(config));
   TG_RETURN_IF_ERROR(internal::ValidateSecurity(config));
+  TG_RETURN_IF_ERROR(internal::ValidatePrivacy(config));
   return absl::OkStatus();
 }
 

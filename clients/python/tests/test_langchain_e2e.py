@@ -216,3 +216,16 @@ def test_handler_never_breaks_the_chain_when_tracing_fails(tracegate_recorder):
 
     handler = TracegateCallbackHandler(client=Broken())
     assert run_pipeline(handler) == "4 words."
+
+
+def test_async_pipeline_gives_the_same_tree(tracegate_recorder, handler):
+    import asyncio
+    rec = tracegate_recorder
+    pipeline = lc_pipeline.build()
+    result = asyncio.run(pipeline.ainvoke(lc_pipeline.QUESTION, config={
+        "callbacks": [handler], "tags": ["rag"],
+        "metadata": {"langfuse_user_id": "user-42", "langfuse_session_id": "sess-7"}}))
+    assert result == "4 words."
+    assert handler.flush(10)
+    rec.wait(traces=1, observations=count(EXPECTED_TREE) + 1)
+    assert shape(rec.tree(handler.last_trace_id)) == expected_shape(EXPECTED_TREE)

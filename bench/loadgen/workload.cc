@@ -126,13 +126,6 @@ void FindAll(const std::string& haystack, absl::string_view needle, std::vector<
   }
 }
 
-inline uint64_t Mix64(uint64_t x) {  // splitmix64 finaliser
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
 inline char* PutVarint(uint64_t v, char* p) {
   while (v >= 0x80) {
     *p++ = static_cast<char>(v | 0x80);
@@ -261,7 +254,9 @@ void Workload::NextIngestRequestInto(uint64_t batch_id, std::string* out) {
     if (dup_accumulator_ >= 1'000'000 && recent.ids.size() > added) {
       dup_accumulator_ -= 1'000'000;
       // Repeat an event of an earlier batch of this workspace (never one of this batch).
-      const auto& [c, k] = recent.ids[Mix64(next_counter_ + i) % (recent.ids.size() - added)];
+      // A stride walk over the older ids: no id twice in one batch.
+      const size_t older = recent.ids.size() - added;
+      const auto& [c, k] = recent.ids[(recent.cursor++ * 7919) % older];
       counter = c;
       kind = k;
     } else {

@@ -77,6 +77,7 @@ class Workload {
   };
   struct Recent {
     std::deque<std::pair<uint64_t, int>> ids;  // (counter, template index)
+    uint64_t cursor = 0;                       // next duplicate pick
   };
 
   static Template MakeTemplate(const v1::TraceEvent& event);

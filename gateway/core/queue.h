@@ -9,7 +9,10 @@
 // - Consumer: Read() hands out entries that no other consumer holds; they stay pending until
 //   Ack(). An entry that is never acked is handed out again (embedded: after Release();
 //   Redis: after the claim timeout), so delivery is at-least-once.
-// - DeadLetter() records an event that can never be delivered, with the reason.
+// - AddDeadLetter() records an event that can never be delivered, with the reason;
+//   ReplayDeadLetters() moves the oldest dead letters of a route back into its queue (one
+//   entry, not deduped again) and returns how many; RESOURCE_EXHAUSTED when they do not fit
+//   under the route's cap. The default implementation is UNIMPLEMENTED.
 // - Thread-safety: all methods may be called from any thread concurrently.
 // - Close() wakes blocked readers; afterwards Read() returns CANCELLED and Append() UNAVAILABLE.
 #pragma once
@@ -67,6 +70,9 @@ class Queue {
   virtual absl::Status AddDeadLetter(const DeadLetter& letter) = 0;
   virtual absl::StatusOr<std::vector<DeadLetter>> ListDeadLetters(absl::string_view route,
                                                                   size_t max) = 0;
+  virtual absl::StatusOr<int64_t> ReplayDeadLetters(absl::string_view route, size_t max) {
+    return absl::UnimplementedError("this queue cannot replay dead letters");
+  }
   virtual QueueStats Stats(absl::string_view route) = 0;
   virtual void Close() = 0;
 };

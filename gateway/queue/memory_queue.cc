@@ -29,15 +29,19 @@ absl::Status MemoryQueue::Append(absl::string_view route, tracegate::v1::IngestR
     return absl::ResourceExhaustedError(absl::StrCat("route \"", route, "\" queue is full (",
                                                      r.events, " events queued)"));
   }
+  AppendLocked(r, std::move(batch));
+  return absl::OkStatus();
+}
+
+void MemoryQueue::AppendLocked(Route& r, tracegate::v1::IngestRequest batch) {
   core::QueueEntry entry;
   entry.id = absl::StrCat(next_seq_++);
+  r.events += batch.events_size();
   entry.batch = std::move(batch);
   entry.delivery_count = 0;
   entry.enqueued_at = options_.clock->Now();
-  r.events += n;
   r.ready.push_back(std::move(entry));
   ready_cv_.SignalAll();
-  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<core::QueueEntry>> MemoryQueue::Read(absl::string_view route,
@@ -122,6 +126,25 @@ absl::StatusOr<std::vector<core::DeadLetter>> MemoryQueue::ListDeadLetters(
     out.push_back(*it);
   }
   return out;
+}
+
+absl::StatusOr<int64_t> MemoryQueue::ReplayDeadLetters(absl::string_view route, size_t max) {
+  absl::MutexLock lock(&mu_);
+  if (closed_) return absl::UnavailableError("queue is closed (shutting down)");
+  Route& r = RouteLocked(route);
+  const int64_t n = static_cast<int64_t>(std::min(max, r.dead.size()));
+  if (n == 0) return 0;
+  if (r.events + n > options_.max_events_per_route) {
+    return absl::ResourceExhaustedError(absl::StrCat("route \"", route, "\" queue is full (",
+                                                     r.events, " events queued)"));
+  }
+  tracegate::v1::IngestRequest batch;
+  for (int64_t i = 0; i < n; ++i) {  // oldest first
+    *batch.add_events() = std::move(r.dead.front().event);
+    r.dead.pop_front();
+  }
+  AppendLocked(r, std::move(batch));
+  return n;
 }
 
 core::QueueStats MemoryQueue::Stats(absl::string_view route) {

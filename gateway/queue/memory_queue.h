@@ -40,6 +40,7 @@ class MemoryQueue final : public core::Queue {
   absl::Status AddDeadLetter(const core::DeadLetter& letter) override;
   absl::StatusOr<std::vector<core::DeadLetter>> ListDeadLetters(absl::string_view route,
                                                                 size_t max) override;
+  absl::StatusOr<int64_t> ReplayDeadLetters(absl::string_view route, size_t max) override;
   core::QueueStats Stats(absl::string_view route) override;
   void Close() override;
 
@@ -52,6 +53,8 @@ class MemoryQueue final : public core::Queue {
     int64_t dead_total = 0;
   };
   Route& RouteLocked(absl::string_view name) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void AppendLocked(Route& r, tracegate::v1::IngestRequest batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const MemoryQueueOptions options_;
   absl::Mutex mu_;

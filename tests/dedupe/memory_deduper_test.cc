@@ -1,3 +1,5 @@
+// MemoryDeduper: the shared Deduper suite, plus what only the embedded store promises
+// (bounded memory, oldest forgotten first).
 #include "gateway/dedupe/memory_deduper.h"
 
 #include <string>
@@ -5,67 +7,34 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/dedupe/deduper_suite.h"
 
 namespace tracegate::dedupe {
 namespace {
 
 using ::testing::ElementsAre;
+using testing::DeduperImpl;
+using testing::DeduperSuite;
 
-class MemoryDeduperTest : public ::testing::Test {
- protected:
-  MemoryDeduper Make(size_t max_entries = 1000) {
-    MemoryDeduperOptions o;
-    o.window = absl::Hours(1);
-    o.max_entries_per_workspace = max_entries;
-    o.clock = &clock_;
-    return MemoryDeduper(o);
-  }
-  core::FakeClock clock_;
-};
+INSTANTIATE_TEST_SUITE_P(
+    Embedded, DeduperSuite,
+    ::testing::Values(DeduperImpl{
+        "Memory",
+        [](absl::Duration window, const core::Clock* clock) -> std::unique_ptr<core::Deduper> {
+          MemoryDeduperOptions o;
+          o.window = window;
+          o.clock = clock;
+          return std::make_unique<MemoryDeduper>(o);
+        }}),
+    testing::DeduperImplName);
 
-TEST_F(MemoryDeduperTest, FirstSightingIsNewSecondIsDuplicate) {
-  MemoryDeduper d = Make();
-  std::vector<absl::string_view> ids = {"a", "b"};
-  EXPECT_THAT(*d.MarkNew("ws", ids), ElementsAre(true, true));
-  std::vector<absl::string_view> again = {"b", "c"};
-  EXPECT_THAT(*d.MarkNew("ws", again), ElementsAre(false, true));
-}
-
-TEST_F(MemoryDeduperTest, RepeatInsideOneBatchIsNewOnlyOnce) {
-  MemoryDeduper d = Make();
-  std::vector<absl::string_view> ids = {"x", "x", "y", "x"};
-  EXPECT_THAT(*d.MarkNew("ws", ids), ElementsAre(true, false, true, false));
-}
-
-TEST_F(MemoryDeduperTest, WorkspacesAreSeparate) {
-  MemoryDeduper d = Make();
-  std::vector<absl::string_view> ids = {"a"};
-  EXPECT_THAT(*d.MarkNew("one", ids), ElementsAre(true));
-  EXPECT_THAT(*d.MarkNew("two", ids), ElementsAre(true));
-  EXPECT_THAT(*d.MarkNew("one", ids), ElementsAre(false));
-}
-
-TEST_F(MemoryDeduperTest, IdIsNewAgainAfterTheWindow) {
-  MemoryDeduper d = Make();
-  std::vector<absl::string_view> ids = {"a"};
-  EXPECT_THAT(*d.MarkNew("ws", ids), ElementsAre(true));
-  clock_.Advance(absl::Minutes(59));
-  EXPECT_THAT(*d.MarkNew("ws", ids), ElementsAre(false));
-  clock_.Advance(absl::Minutes(2));
-  EXPECT_THAT(*d.MarkNew("ws", ids), ElementsAre(true));
-}
-
-TEST_F(MemoryDeduperTest, ForgetMakesAnIdNewAgain) {
-  MemoryDeduper d = Make();
-  std::vector<absl::string_view> ids = {"a", "b"};
-  ASSERT_TRUE(d.MarkNew("ws", ids).ok());
-  std::vector<absl::string_view> forget = {"a"};
-  d.Forget("ws", forget);
-  EXPECT_THAT(*d.MarkNew("ws", ids), ElementsAre(true, false));
-}
-
-TEST_F(MemoryDeduperTest, MemoryIsBoundedOldestForgottenFirst) {
-  MemoryDeduper d = Make(/*max_entries=*/3);
+TEST(MemoryDeduperTest, MemoryIsBoundedOldestForgottenFirst) {
+  core::FakeClock clock;
+  MemoryDeduperOptions o;
+  o.window = absl::Hours(1);
+  o.max_entries_per_workspace = 3;
+  o.clock = &clock;
+  MemoryDeduper d(o);
   for (std::string id : {"1", "2", "3", "4", "5"}) {
     std::vector<absl::string_view> one = {id};
     ASSERT_THAT(*d.MarkNew("ws", one), ElementsAre(true));

@@ -65,11 +65,21 @@ struct Candidate {
 
 absl::StatusOr<std::unique_ptr<IngestPipeline>> IngestPipeline::Create(
     IngestPipelineOptions options) {
-  if (!options.route || !options.validate || options.deduper == nullptr ||
-      options.queue == nullptr || options.telemetry == nullptr || options.clock == nullptr) {
+  const bool has_store =
+      options.store != nullptr || (options.deduper != nullptr && options.queue != nullptr);
+  if (!options.route || !options.validate || !has_store || options.telemetry == nullptr ||
+      options.clock == nullptr) {
     return absl::InvalidArgumentError("IngestPipeline: every stage must be set");
   }
   return std::unique_ptr<IngestPipeline>(new IngestPipeline(std::move(options)));
+}
+
+IngestPipeline::IngestPipeline(IngestPipelineOptions options)
+    : options_(std::move(options)), store_(options_.store) {
+  if (store_ == nullptr) {
+    split_store_ = std::make_unique<core::SplitIngestStore>(options_.deduper, options_.queue);
+    store_ = split_store_.get();
+  }
 }
 
 absl::Status IngestPipeline::Process(const core::Principal& principal,
@@ -158,32 +168,10 @@ absl::Status IngestPipeline::Process(const core::Principal& principal,
                      absl::StrJoin(denied_workspaces, "\", \""), "\""));
   }
 
-  // 2. Dedupe: one call per workspace. 3. Queue: one append per (workspace, route).
-  std::vector<absl::string_view> ids;
+  // 2. Dedupe + queue: one store call per (workspace, route); normally one route per workspace.
   for (auto& [ws, candidates] : by_workspace) {
-    ids.clear();
-    for (const Candidate& c : candidates) ids.push_back(request.events(c.index).event_id());
-    absl::StatusOr<std::vector<bool>> fresh = options_.deduper->MarkNew(ws, ids);
-    if (!fresh.ok()) {
-      for (const Candidate& c : candidates) {
-        EventResult* r = response.mutable_results(c.index);
-        Reject(r, absl::StatusCode::kUnavailable,
-               absl::StrCat("dedupe store unavailable, resend later: ", fresh.status().message()));
-        SetRetryAfter(r, options_.retry_after);
-      }
-      tally.Add(ws, core::EventOutcome::kRejected, "unavailable",
-                static_cast<int64_t>(candidates.size()));
-      continue;
-    }
-    // Bucket the new events by route (normally one route per workspace).
     std::vector<std::pair<std::shared_ptr<const core::RouteTarget>, std::vector<int>>> buckets;
-    for (size_t k = 0; k < candidates.size(); ++k) {
-      const Candidate& c = candidates[k];
-      if (!(*fresh)[k]) {
-        response.mutable_results(c.index)->set_status(tracegate::v1::EVENT_STATUS_DUPLICATE);
-        tally.Add(ws, core::EventOutcome::kDuplicate, "");
-        continue;
-      }
+    for (const Candidate& c : candidates) {
       auto b = std::find_if(buckets.begin(), buckets.end(),
                             [&](const auto& x) { return x.first == c.route; });
       if (b == buckets.end()) {
@@ -196,28 +184,46 @@ absl::Status IngestPipeline::Process(const core::Principal& principal,
       tracegate::v1::IngestRequest batch;
       batch.mutable_events()->Reserve(static_cast<int>(indices.size()));
       for (int idx : indices) batch.add_events()->Swap(request.mutable_events(idx));
-      absl::Status st = options_.queue->Append(route->name, std::move(batch));
-      if (st.ok()) {
+      absl::StatusOr<core::IngestResult> stored =
+          store_->DedupeAndAppend(ws, route->name, std::move(batch));
+      if (stored.ok() && stored->fresh.size() != indices.size()) {
+        stored = absl::InternalError("store answered for a different number of events");
+      }
+      if (!stored.ok()) {
         for (int idx : indices) {
-          response.mutable_results(idx)->set_status(tracegate::v1::EVENT_STATUS_ACCEPTED);
+          EventResult* r = response.mutable_results(idx);
+          Reject(r, absl::StatusCode::kUnavailable,
+                 absl::StrCat("dedupe/queue store unavailable, resend later: ",
+                              stored.status().message()));
+          SetRetryAfter(r, options_.retry_after);
         }
-        tally.Add(ws, core::EventOutcome::kAccepted, "", static_cast<int64_t>(indices.size()));
+        tally.Add(ws, core::EventOutcome::kRejected, "unavailable",
+                  static_cast<int64_t>(indices.size()));
         continue;
       }
-      // Not queued: forget the marks so that the client's retry is not a "duplicate".
-      std::vector<absl::string_view> unmark;
+      const absl::Status& st = stored->append;
       const absl::StatusCode code = st.code() == absl::StatusCode::kResourceExhausted
                                         ? absl::StatusCode::kResourceExhausted
                                         : absl::StatusCode::kUnavailable;
-      for (int idx : indices) {
-        EventResult* r = response.mutable_results(idx);
-        unmark.push_back(r->event_id());
-        Reject(r, code, absl::StrCat("not queued, resend later: ", st.message()));
-        SetRetryAfter(r, options_.retry_after);
+      int64_t accepted = 0;
+      int64_t rejected = 0;
+      for (size_t k = 0; k < indices.size(); ++k) {
+        EventResult* r = response.mutable_results(indices[k]);
+        if (!stored->fresh[k]) {
+          r->set_status(tracegate::v1::EVENT_STATUS_DUPLICATE);
+          tally.Add(ws, core::EventOutcome::kDuplicate, "");
+        } else if (st.ok()) {
+          r->set_status(tracegate::v1::EVENT_STATUS_ACCEPTED);
+          ++accepted;
+        } else {
+          // Not queued (and not marked): the client's retry is not a "duplicate".
+          Reject(r, code, absl::StrCat("not queued, resend later: ", st.message()));
+          SetRetryAfter(r, options_.retry_after);
+          ++rejected;
+        }
       }
-      options_.deduper->Forget(ws, unmark);
-      tally.Add(ws, core::EventOutcome::kRejected, ReasonClass(code),
-                static_cast<int64_t>(indices.size()));
+      if (accepted > 0) tally.Add(ws, core::EventOutcome::kAccepted, "", accepted);
+      if (rejected > 0) tally.Add(ws, core::EventOutcome::kRejected, ReasonClass(code), rejected);
     }
   }
 

@@ -9,11 +9,12 @@
 //   field); it never affects the others.
 // - Call-level errors (returned Status): INVALID_ARGUMENT when the batch is too large,
 //   PERMISSION_DENIED when the key may write none of the workspaces in the batch.
-// - Dedupe is one Deduper call per workspace per request; the queue gets one Append per
-//   route per request. When the deduper or queue is down, the affected events are REJECTED
-//   UNAVAILABLE (or RESOURCE_EXHAUSTED for a full route) with a retry hint, and ids that
-//   were marked are forgotten again so the client's retry is not taken for a duplicate.
-// - ACCEPTED is only reported after Queue::Append returned OK.
+// - Dedupe and queue are one IngestStore::DedupeAndAppend call per (workspace, route) per
+//   request (Redis: one round trip; embedded: Deduper then Queue). When the store is down,
+//   the affected events are REJECTED UNAVAILABLE (or RESOURCE_EXHAUSTED for a full route)
+//   with a retry hint, and nothing stays marked, so the client's retry is not taken for a
+//   duplicate.
+// - ACCEPTED is only reported after the store appended the events.
 // - Process() blocks on the deduper and queue: call it from a worker thread, never from a
 //   gRPC reactor. It moves accepted events out of `request`.
 // - Thread-safe: any number of threads may call Process() at once.
@@ -26,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "gateway/core/clock.h"
 #include "gateway/core/deduper.h"
+#include "gateway/core/ingest_store.h"
 #include "gateway/core/principal.h"
 #include "gateway/core/queue.h"
 #include "gateway/core/route_target.h"
@@ -49,6 +51,8 @@ struct IngestPipelineOptions {
   RouteLookup route;
   EventValidator validate;
   EventPolicy policy;  // optional
+  // Either `store`, or `deduper` + `queue` (wrapped in a core::SplitIngestStore).
+  core::IngestStore* store = nullptr;
   core::Deduper* deduper = nullptr;
   core::Queue* queue = nullptr;
   core::Telemetry* telemetry = &core::Telemetry::Noop();
@@ -66,8 +70,10 @@ class IngestPipeline {
                        tracegate::v1::IngestResponse& response) const;
 
  private:
-  explicit IngestPipeline(IngestPipelineOptions options) : options_(std::move(options)) {}
+  explicit IngestPipeline(IngestPipelineOptions options);
   const IngestPipelineOptions options_;
+  std::unique_ptr<core::IngestStore> split_store_;  // when built from deduper + queue
+  core::IngestStore* store_;
 };
 
 }  // namespace tracegate::receive

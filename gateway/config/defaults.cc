@@ -67,6 +67,17 @@ void ApplyDefaults(v1::Config* config) {
   }
 
   SetIfEmpty(config->mutable_logging()->mutable_level(), kDefaultLogLevel);
+
+  v1::Redis* redis = config->mutable_redis();
+  SetIfEmpty(redis->mutable_key_prefix(), kDefaultRedisKeyPrefix);
+  SetIfEmpty(redis->mutable_connect_timeout(), kDefaultRedisConnectTimeout);
+  SetIfEmpty(redis->mutable_command_timeout(), kDefaultRedisCommandTimeout);
+  SetIfEmpty(redis->mutable_claim_idle_timeout(), kDefaultRedisClaimIdleTimeout);
+  if (redis->max_dead_letters_per_route() == 0) {
+    redis->set_max_dead_letters_per_route(kDefaultRedisMaxDeadLetters);
+  }
+  SetIfEmpty(redis->mutable_max_reconnect_backoff(), kDefaultRedisMaxReconnectBackoff);
+  SetIfEmpty(redis->mutable_max_clock_skew(), kDefaultRedisMaxClockSkew);
   ApplySecurityDefaults(config);
   ApplyPrivacyDefaults(config);
 }

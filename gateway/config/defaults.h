@@ -35,6 +35,13 @@ inline constexpr char kDefaultDedupeWindow[] = "24h";
 inline constexpr uint32_t kDefaultDedupeMaxEntries = 1000000;
 inline constexpr uint32_t kDefaultMaxEventsPerRoute = 1000000;
 inline constexpr char kDefaultLogLevel[] = "info";
+inline constexpr char kDefaultRedisKeyPrefix[] = "tg:";
+inline constexpr char kDefaultRedisConnectTimeout[] = "1s";
+inline constexpr char kDefaultRedisCommandTimeout[] = "2s";
+inline constexpr char kDefaultRedisClaimIdleTimeout[] = "30s";
+inline constexpr uint32_t kDefaultRedisMaxDeadLetters = 100000;
+inline constexpr char kDefaultRedisMaxReconnectBackoff[] = "2s";
+inline constexpr char kDefaultRedisMaxClockSkew[] = "5s";
 
 // Server.ingest_threads default: the number of CPUs (at least 1).
 uint32_t DefaultIngestThreads();

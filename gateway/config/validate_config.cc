@@ -11,6 +11,7 @@
 #include "gateway/config/privacy_config.h"
 #include "gateway/config/security_config.h"
 #include "gateway/core/status_macros.h"
+#include "gateway/redis/redis_url.h"
 
 namespace tracegate::config {
 namespace {
@@ -103,6 +104,40 @@ absl::Status ValidateRest(const v1::Config& config) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateRedis(const v1::Config& config) {
+  const v1::Redis& redis = config.redis();
+  if (!redis.url().empty()) {
+    absl::StatusOr<redis::RedisEndpoint> ep = redis::ParseRedisUrl(redis.url());
+    if (!ep.ok()) {
+      absl::string_view why = ep.status().message();
+      absl::ConsumePrefix(&why, "redis url: ");
+      return FieldError("redis.url", why);  // never echoes the URL (it may hold a password)
+    }
+  }
+  const std::string& prefix = redis.key_prefix();
+  if (prefix.size() > 64 || HasControl(prefix) ||
+      prefix.find_first_of("{} ") != std::string::npos) {
+    return FieldError("redis.key_prefix", "at most 64 characters, without '{', '}' or spaces");
+  }
+  TG_RETURN_IF_ERROR(CheckDuration(redis.connect_timeout(), "redis.connect_timeout"));
+  TG_ASSIGN_OR_RETURN(absl::Duration command,
+                      ParseDurationField(redis.command_timeout(), "redis.command_timeout"));
+  TG_ASSIGN_OR_RETURN(absl::Duration claim,
+                      ParseDurationField(redis.claim_idle_timeout(), "redis.claim_idle_timeout"));
+  if (claim <= command) {
+    return FieldError("redis.claim_idle_timeout", "must be longer than redis.command_timeout");
+  }
+  TG_RETURN_IF_ERROR(CheckRange("redis.max_dead_letters_per_route",
+                                redis.max_dead_letters_per_route(), 1, 100000000));
+  TG_RETURN_IF_ERROR(CheckDuration(redis.max_reconnect_backoff(), "redis.max_reconnect_backoff"));
+  TG_ASSIGN_OR_RETURN(absl::Duration skew,
+                      ParseDurationField(redis.max_clock_skew(), "redis.max_clock_skew"));
+  TG_ASSIGN_OR_RETURN(absl::Duration window,
+                      ParseDurationField(config.dedupe().window(), "dedupe.window"));
+  if (skew >= window) return FieldError("redis.max_clock_skew", "must be shorter than dedupe.window");
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<absl::Duration> ParseDurationField(absl::string_view value,
@@ -169,6 +204,7 @@ absl::Status ValidateConfig(const v1::Config& config) {
   TG_RETURN_IF_ERROR(internal::ValidateRoutesAndKeys(config));
   TG_RETURN_IF_ERROR(ValidateExport(config.export_(), config.limits()));
   TG_RETURN_IF_ERROR(ValidateRest(config));
+  TG_RETURN_IF_ERROR(ValidateRedis(config));
   TG_RETURN_IF_ERROR(internal::ValidateSecurity(config));
   TG_RETURN_IF_ERROR(internal::ValidatePrivacy(config));
   return absl::OkStatus();

@@ -42,8 +42,9 @@ void FillRejected(const IngestRequest& request, const absl::Status& st, IngestRe
   resp.set_rejected(static_cast<uint32_t>(request.events_size()));
 }
 
+// The caller's deadline has passed, or the caller is gone (cancelled, connection reset).
 bool DeadlinePassed(const grpc::CallbackServerContext* ctx) {
-  return ctx->deadline() <= std::chrono::system_clock::now();
+  return ctx->deadline() <= std::chrono::system_clock::now() || ctx->IsCancelled();
 }
 
 // The caller's x-request-id when it is short printable ASCII; empty otherwise.

@@ -1,0 +1,88 @@
+// TracegateCallbackHandler and usage parsing without a gateway (a scripted transport).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { FakeListChatModel } from "@langchain/core/utils/testing";
+import { HumanMessage } from "@langchain/core/messages";
+import { RunnableLambda } from "@langchain/core/runnables";
+import { TracegateClient } from "../src/index";
+import { TracegateCallbackHandler } from "../src/langchain";
+import { normalizeUsage, parseUsage } from "../src/usage";
+import type { TraceEvent } from "../src/proto";
+import { FakeGateway, CapturingLogger } from "./fakes";
+
+async function traced(run: (h: TracegateCallbackHandler) => Promise<unknown>, opts = {}): Promise<TraceEvent[]> {
+  const gw = new FakeGateway();
+  const client = new TracegateClient({ apiKey: "k", flushOnExit: false, logger: new CapturingLogger() }, gw);
+  const handler = new TracegateCallbackHandler({ client, ...opts });
+  await run(handler).catch(() => undefined);
+  await client.shutdown();
+  assert.equal(handler.errors, 0);
+  return gw.events();
+}
+
+const ms = (t: { seconds?: unknown; nanos?: number } | null | undefined) =>
+  Number(t?.seconds ?? 0) * 1000 + Math.round((t?.nanos ?? 0) / 1e6);
+
+test("streaming sets completion_start_time at the first token, within start..end", async () => {
+  const model = new FakeListChatModel({ responses: ["streamed answer"], sleep: 2 });
+  const events = await traced(async (h) => {
+    for await (const _ of await model.stream([new HumanMessage("hi")], { callbacks: [h] })) { /* drain */ }
+  });
+  const gen = events.find((e) => e.observation?.type === "OBSERVATION_TYPE_GENERATION")!.observation!;
+  assert.ok(gen.completionStartTime, "completion start time set");
+  const [s, c, e] = [ms(gen.startTime), ms(gen.completionStartTime), ms(gen.endTime)];
+  assert.ok(s <= c && c <= e, `${s} <= ${c} <= ${e}`);
+});
+
+test("langfuse_* metadata of the root run becomes trace attributes on every event", async () => {
+  const chain = RunnableLambda.from(async (x: string) => x.toUpperCase()).withConfig({ runName: "upper" });
+  const events = await traced((h) => chain.invoke("a", {
+    callbacks: [h], tags: ["t1", "langsmith:hidden"],
+    metadata: { langfuse_user_id: "u", langfuse_session_id: "s", langfuse_trace_name: "named", langfuse_tags: ["x"], k: "v" },
+  }), { tags: ["base"], metadata: { team: "rag" } });
+  const trace = events.find((e) => e.trace)!.trace!;
+  assert.equal(trace.name, "named");
+  assert.equal(trace.userId, "u");
+  assert.equal(trace.sessionId, "s");
+  assert.deepEqual(trace.tags, ["base", "t1", "x"]);
+  assert.deepEqual(Object.keys(trace.metadata!.fields!).sort(), ["k", "team"]);
+  const obs = events.find((e) => e.observation)!.observation!;
+  assert.equal(obs.level, "LEVEL_DEBUG", "LangSmith's hidden tag lowers the level");
+  assert.deepEqual({ ...obs.trace, tags: obs.trace!.tags }, { name: "named", tags: ["base", "t1", "x"], userId: "u", sessionId: "s" });
+  assert.equal(obs.traceId, trace.id);
+  assert.equal(obs.id, trace.id, "the root run's id is the trace id and its observation id");
+  assert.deepEqual(obs.input, { text: "a" });
+  assert.deepEqual(obs.output, { text: "A" });
+});
+
+test("chain errors are ERROR with the message; the host sees its own error only", async () => {
+  const chain = RunnableLambda.from(async () => { throw new Error("boom: bad input"); }).withConfig({ runName: "explode" });
+  const gw = new FakeGateway();
+  const client = new TracegateClient({ apiKey: "k", flushOnExit: false }, gw);
+  await assert.rejects(chain.invoke("x", { callbacks: [new TracegateCallbackHandler({ client })] }), /boom: bad input/);
+  await client.shutdown();
+  const obs = gw.events().find((e) => e.observation)!.observation!;
+  assert.equal(obs.level, "LEVEL_ERROR");
+  assert.equal(obs.statusMessage, "boom: bad input");
+});
+
+test("callbacks with garbage arguments never throw", () => {
+  const client = new TracegateClient({ apiKey: "k", flushOnExit: false }, new FakeGateway());
+  const h = new TracegateCallbackHandler({ client });
+  const anyH = h as unknown as Record<string, (...a: unknown[]) => void>;
+  for (const name of ["handleChainStart", "handleChainEnd", "handleLLMStart", "handleChatModelStart", "handleLLMEnd",
+    "handleToolStart", "handleToolEnd", "handleRetrieverStart", "handleRetrieverEnd", "handleAgentAction", "handleLLMError"]) {
+    assert.doesNotThrow(() => anyH[name].call(h, undefined, undefined, "run-x", undefined, undefined));
+  }
+  void client.shutdown();
+});
+
+test("usage: provider keys renamed, details subtracted, strings dropped", () => {
+  assert.deepEqual(normalizeUsage({
+    input_tokens: 100, output_tokens: 40, total_tokens: 140,
+    input_token_details: { cache_read: 30 }, output_token_details: { reasoning: 10 }, model: "x",
+  }), { input: 70, output: 30, total: 140, input_cache_read: 30, output_reasoning: 10 });
+  assert.deepEqual(parseUsage({ llmOutput: { tokenUsage: { promptTokens: 3, completionTokens: 4, totalTokens: 7 } }, generations: [] }),
+                   { input: 3, output: 4, total: 7 });
+  assert.equal(parseUsage({ generations: [[{ text: "x" }]] }), undefined);
+});

@@ -7,7 +7,12 @@
 \getenv langfuse_password LANGFUSE_DB_PASSWORD
 \if :{?langfuse_password}
 \else
-  \warn 'init-langfuse.sql: LANGFUSE_DB_PASSWORD is not set'
+  \set langfuse_password ''
+\endif
+SELECT length(:'langfuse_password') > 0 AS langfuse_password_set \gset
+\if :langfuse_password_set
+\else
+  \warn 'init-langfuse.sql: LANGFUSE_DB_PASSWORD is not set or empty'
   SELECT 1 / 0 AS langfuse_db_password_missing;
 \endif
 

@@ -7,8 +7,9 @@
 #                                           curl for the container health check
 #   scripts/install-deps.sh test            unit/integration test dependencies
 #   scripts/install-deps.sh deploy-checks   offline checkers for deploy/ (docker-compose, nginx,
-#                                           promtool, shellcheck, openssl) and kubeconform, built
-#                                           with `go install` into $TRACEGATE_TOOLS_DIR/bin
+#                                           promtool, shellcheck, openssl, PostgreSQL for the init
+#                                           script) and kubeconform, built with `go install`
+#                                           into $TRACEGATE_TOOLS_DIR/bin
 #   scripts/install-deps.sh --list GROUP    print a group's Debian packages, install nothing
 #
 # Idempotent: installed packages are skipped; apt-get update runs only when something is missing.
@@ -37,7 +38,7 @@ packages_for() {
       echo libgtest-dev libgmock-dev redis-server python3 python3-venv python3-pip
       ;;
     deploy-checks)
-      echo docker-compose nginx prometheus shellcheck openssl
+      echo docker-compose nginx prometheus shellcheck openssl postgresql
       ;;
     *)
       echo "install-deps: unknown group \"$1\" (build, runtime, test, deploy-checks)" >&2

@@ -1,71 +1,123 @@
 #include "gateway/privacy/pii_detectors.h"
 
 #include <arpa/inet.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include <cstring>
+
+#include "gateway/privacy/pii_detectors.h"
+#include "gateway/privacy/pii_text.h"
 
 namespace tracegate::privacy::internal {
 namespace {
 
-constexpr size_t kNone = static_cast<size_t>(-1);
-
-inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-inline bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-inline bool IsWord(char c) { return IsDigit(c) || IsAlpha(c) || c == '_'; }
-inline bool IsHex(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 inline bool IsLocalChar(char c) {
   return IsDigit(c) || IsAlpha(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
 }
 inline bool IsTokenChar(char c) { return IsDigit(c) || IsAlpha(c) || c == '_' || c == '-'; }
+inline bool IsCredentialChar(char c) {
+  return IsDigit(c) || IsAlpha(c) || c == '.' || c == '_' || c == '~' || c == '+' || c == '/' ||
+         c == '=' || c == '-';
+}
+inline bool IsUpperAlnum(char c) { return IsDigit(c) || (c >= 'A' && c <= 'Z'); }
+inline bool IsJwtChar(char c) { return IsTokenChar(c) || c == '.'; }
 
-// Character classes that can start a match (a table keeps the common case, a letter in
-// the middle of a word, to one load and a branch).
+// What a byte can start. Letters and digits are kAlnum: inside a word nothing can start,
+// so the scanner skips the rest of a word in a tight loop after trying its first byte.
+// Only a few word-start bytes are worth a try (digits; A, B, b, e for credentials);
+// everything else is found from a rarer byte: '@' (e-mail), '+' and '(' (phones),
+// ':' (IPv6, looking back over up to 4 hex digits), '-' and '_' (sk-…, pk-lf-…, tg_…,
+// looking back over the prefix).
 enum Trigger : uint8_t {
-  kAt = 1,
-  kDigit = 2,
-  kPlus = 4,
-  kParen = 8,
-  kHexColon = 16,
-  kSecretStart = 32
+  kAlnum = 1,
+  kDigitStart = 2,
+  kCredentialStart = 4,
+  kAt = 8,
+  kPlus = 16,
+  kParen = 32,
+  kColon = 64,
+  kDashOrUnderscore = 128,
 };
 
 struct TriggerTable {
   uint8_t t[256] = {0};
   constexpr TriggerTable() {
+    for (char c = 'a'; c <= 'z'; ++c) t[static_cast<unsigned char>(c)] = kAlnum;
+    for (char c = 'A'; c <= 'Z'; ++c) t[static_cast<unsigned char>(c)] = kAlnum;
+    for (char c = '0'; c <= '9'; ++c) t[static_cast<unsigned char>(c)] = kAlnum | kDigitStart;
+    for (char c : {'A', 'B', 'b', 'e'}) t[static_cast<unsigned char>(c)] |= kCredentialStart;
     t[static_cast<unsigned char>('@')] = kAt;
-    for (char c = '0'; c <= '9'; ++c) t[static_cast<unsigned char>(c)] = kDigit | kHexColon;
     t[static_cast<unsigned char>('+')] = kPlus;
     t[static_cast<unsigned char>('(')] = kParen;
-    t[static_cast<unsigned char>(':')] = kHexColon;
-    for (char c = 'a'; c <= 'f'; ++c) t[static_cast<unsigned char>(c)] |= kHexColon;
-    for (char c = 'A'; c <= 'F'; ++c) t[static_cast<unsigned char>(c)] |= kHexColon;
-    for (char c : {'B', 'b', 's', 'p', 't', 'A', 'e'})
-      t[static_cast<unsigned char>(c)] |= kSecretStart;
+    t[static_cast<unsigned char>(':')] = kColon;
+    t[static_cast<unsigned char>('-')] = kDashOrUnderscore;
+    t[static_cast<unsigned char>('_')] = kDashOrUnderscore;
   }
 };
 constexpr TriggerTable kTriggers;
 
+// The index of the first byte at or after `i` that is not an ASCII letter or digit.
+inline size_t SkipAlnum(const char* s, size_t i, size_t n) {
+#ifdef __SSE2__
+  const __m128i fold = _mm_set1_epi8(0x20);
+  const __m128i a = _mm_set1_epi8('a' - 1), z = _mm_set1_epi8('z' + 1);
+  const __m128i d0 = _mm_set1_epi8('0' - 1), d9 = _mm_set1_epi8('9' + 1);
+  while (i + 16 <= n) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
+    const __m128i lower = _mm_or_si128(v, fold);  // bytes >= 0x80 stay negative: no match
+    const __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(lower, a), _mm_cmplt_epi8(lower, z));
+    const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, d0), _mm_cmplt_epi8(v, d9));
+    const unsigned other =
+        ~static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(letter, digit))) & 0xFFFFu;
+    if (other != 0) return i + static_cast<size_t>(__builtin_ctz(other));
+    i += 16;
+  }
+#endif
+  while (i < n && (kTriggers.t[static_cast<unsigned char>(s[i])] & kAlnum)) ++i;
+  return i;
+}
+
+bool StartsWithNoCase(absl::string_view s, size_t i, absl::string_view prefix) {
+  if (s.size() - i < prefix.size()) return false;
+  for (size_t k = 0; k < prefix.size(); ++k) {
+    char a = s[i + k];
+    if (a >= 'A' && a <= 'Z') a = static_cast<char>(a - 'A' + 'a');
+    if (a != prefix[k]) return false;
+  }
+  return true;
+}
+
 class Scanner {
  public:
   Scanner(absl::string_view s, KindSet enabled, Spans* out)
-      : s_(s), n_(s.size()), on_(enabled), out_(out) {}
+      : t_{s}, s_(s), n_(s.size()), on_(enabled), out_(out), first_(out->size()) {}
 
   void Run() {
+    const char* s = s_.data();
     size_t i = 0;
     while (i < n_) {
-      const uint8_t t = kTriggers.t[static_cast<unsigned char>(s_[i])];
-      if (t == 0) {
+      const uint8_t k = kTriggers.t[static_cast<unsigned char>(s[i])];
+      if (k == 0) {
         ++i;
         continue;
       }
-      if ((t & kAt) && On(kEmail) && Email(i)) {
-        i = out_->back().end;
+      Span m;
+      if (k & kAlnum) {
+        if ((k & (kDigitStart | kCredentialStart)) && t_.BoundaryBefore(i) && WordStart(i, k, &m)) {
+          Push(m, &i);
+          continue;
+        }
+        i = SkipAlnum(s, i + 1, n_);
         continue;
       }
-      Span m;
-      if (BoundaryBefore(i) && Match(i, t, &m)) {
-        out_->push_back(m);
-        i = m.end;
+      if (((k & kAt) && On(kEmail) && Email(i)) || ((k & ~kAt) && Punctuation(i, k, &m))) {
+        if (k & kAt) {
+          i = out_->back().end;
+        } else {
+          Push(m, &i);
+        }
         continue;
       }
       ++i;
@@ -74,38 +126,59 @@ class Scanner {
 
  private:
   bool On(PiiKind k) const { return (on_ & KindBit(k)) != 0; }
-  char At(size_t i) const { return i < n_ ? s_[i] : '\0'; }
-  bool BoundaryBefore(size_t i) const { return i == 0 || !IsWord(s_[i - 1]); }
-  bool BoundaryAfter(size_t end) const { return end >= n_ || !IsWord(s_[end]); }
-  // After a number: no further digit, letter or "." + digit (a longer number).
-  bool NumberEnds(size_t end) const {
-    if (end >= n_) return true;
-    const char c = s_[end];
-    if (IsWord(c)) return false;
-    if ((c == '.' || c == '-') && IsDigit(At(end + 1))) return false;
+  char At(size_t i) const { return t_.At(i); }
+  // Where a match found by looking back may start: after the last match of this scan.
+  size_t Floor() const { return out_->size() > first_ ? out_->back().end : 0; }
+  void Push(const Span& m, size_t* i) {
+    out_->push_back(m);
+    *i = m.end;
+  }
+  size_t RunOf(size_t p, bool (*pred)(char)) const {
+    while (p < n_ && pred(s_[p])) ++p;
+    return p;
+  }
+
+  // At the first byte of a word (a digit, or a letter that may begin a credential).
+  bool WordStart(size_t i, uint8_t k, Span* m) {
+    if ((k & kCredentialStart) && On(kSecret) && Credential(i, m)) return true;
+    if (!(k & kDigitStart)) return false;
+    size_t end = kNoMatch;
+    int kind = kPhone;
+    if (On(kIp) && (end = MatchIpv4(t_, i)) != kNoMatch) {
+      kind = kIp;
+    } else if (On(kCard) && (end = MatchCard(t_, i)) != kNoMatch) {
+      kind = kCard;
+    } else if (On(kPhone)) {
+      end = MatchDomesticPhone(t_, i);
+    }
+    if (end == kNoMatch) return false;
+    *m = Span{i, end, kind};
     return true;
   }
 
-  // The first detector that matches at `i` (a token start) fills `m`.
-  bool Match(size_t i, uint8_t t, Span* m) {
-    if ((t & kSecretStart) && On(kSecret) && Secret(i, m)) return true;
-    size_t end = kNone;
-    int kind = kPhone;
-    if (t & kDigit) {
-      if (On(kIp) && (end = Ipv4(i)) != kNone) {
-        kind = kIp;
-      } else if (On(kCard) && (end = Card(i)) != kNone) {
-        kind = kCard;
-      } else if (On(kPhone)) {
-        end = DomesticPhone(i);
-      }
+  // At '+', '(', ':', '-' or '_'.
+  bool Punctuation(size_t i, uint8_t k, Span* m) {
+    size_t end = kNoMatch;
+    if ((k & (kPlus | kParen)) && On(kPhone) && t_.BoundaryBefore(i)) {
+      end = (k & kPlus) ? MatchInternationalPhone(t_, i) : MatchParenthesisedPhone(t_, i);
+      if (end == kNoMatch) return false;
+      *m = Span{i, end, kPhone};
+      return true;
     }
-    if (end == kNone && (t & kPlus) && On(kPhone)) end = International(i);
-    if (end == kNone && (t & kParen) && On(kPhone)) end = Parenthesised(i);
-    if (end == kNone && (t & kHexColon) && On(kIp) && (end = Ipv6(i)) != kNone) kind = kIp;
-    if (end == kNone) return false;
-    *m = Span{i, end, kind};
-    return true;
+    if ((k & kColon) && On(kIp)) {
+      size_t start = i;
+      while (start > 0 && i - start < 4 && IsHex(s_[start - 1])) --start;
+      if (start < Floor() || !t_.BoundaryBefore(start)) return false;
+      if ((end = Ipv6(start)) == kNoMatch) return false;
+      *m = Span{start, end, kIp};
+      return true;
+    }
+    if ((k & kDashOrUnderscore) && On(kSecret) && i >= 2 && i - 2 >= Floor() &&
+        t_.BoundaryBefore(i - 2)) {
+      const absl::string_view prefix = s_.substr(i - 2, 3);
+      if (prefix == "sk-" || prefix == "pk-" || prefix == "tg_") return Credential(i - 2, m);
+    }
+    return false;
   }
 
   // ---- email: found at its '@', the local part is scanned backwards ----
@@ -137,163 +210,16 @@ class Scanner {
     }
     if (end < n_ && s_[end] == '_') return false;
     // An email wins over matches found inside its local part (e.g. 13812345678@qq.com).
-    while (!out_->empty() && out_->back().begin >= l) out_->pop_back();
-    if (!out_->empty() && out_->back().end > l) l = out_->back().end;
+    while (out_->size() > first_ && out_->back().begin >= l) out_->pop_back();
+    if (out_->size() > first_ && out_->back().end > l) l = out_->back().end;
     if (l >= at) return false;
     out_->push_back(Span{l, end, kEmail});
     return true;
   }
 
-  // ---- numbers: IPv4, card, phone ----
-  size_t Ipv4(size_t i) const {
-    size_t p = i;
-    for (int part = 0; part < 4; ++part) {
-      int value = 0;
-      size_t digits = 0;
-      while (digits < 4 && IsDigit(At(p))) {
-        value = value * 10 + (s_[p] - '0');
-        ++p;
-        ++digits;
-      }
-      if (digits == 0 || digits > 3 || value > 255) return kNone;
-      if (part < 3) {
-        if (At(p) != '.') return kNone;
-        ++p;
-      }
-    }
-    return NumberEnds(p) ? p : kNone;
-  }
-
-  size_t Card(size_t i) const {
-    if (s_[i] < '2' || s_[i] > '6') return kNone;
-    char digits[19];
-    size_t count = 0;
-    struct GroupEnd {
-      size_t pos;
-      size_t count;
-    };
-    GroupEnd ends[20];
-    size_t n_ends = 0;
-    size_t p = i;
-    bool overflow = false;
-    for (;;) {
-      while (IsDigit(At(p))) {
-        if (count == 19) {
-          overflow = true;  // more than 19 digits without a separator here
-          break;
-        }
-        digits[count++] = s_[p++];
-      }
-      if (overflow) break;
-      ends[n_ends++] = GroupEnd{p, count};
-      if ((At(p) == ' ' || At(p) == '-') && IsDigit(At(p + 1)) && n_ends < 20) {
-        ++p;
-        continue;
-      }
-      break;
-    }
-    // The longest grouping that is a card number wins.
-    for (size_t k = n_ends; k-- > 0;) {
-      const GroupEnd& e = ends[k];
-      if (e.count < 13 || !NumberEnds(e.pos)) continue;
-      if (LuhnValid(absl::string_view(digits, e.count))) return e.pos;
-    }
-    return kNone;
-  }
-
-  // Matches groups of exactly `sizes[k]` digits separated by one character from `seps`
-  // (the same character throughout when `same_sep`); returns the end or kNone.
-  size_t Groups(size_t i, std::initializer_list<int> sizes, const char* seps, bool same_sep) const {
-    size_t p = i;
-    char sep = 0;
-    bool first = true;
-    for (int size : sizes) {
-      if (!first) {
-        const char c = At(p);
-        if (c == '\0' || std::strchr(seps, c) == nullptr) return kNone;
-        if (same_sep && sep != 0 && c != sep) return kNone;
-        sep = c;
-        ++p;
-      }
-      first = false;
-      for (int k = 0; k < size; ++k) {
-        if (!IsDigit(At(p))) return kNone;
-        ++p;
-      }
-    }
-    return NumberEnds(p) ? p : kNone;
-  }
-
-  bool CnMobileAt(size_t p) const { return At(p) == '1' && At(p + 1) >= '3' && At(p + 1) <= '9'; }
-
-  size_t DomesticPhone(size_t i) const {
-    size_t e;
-    if (CnMobileAt(i)) {
-      if ((e = Groups(i, {11}, "", false)) != kNone) return e;
-      if ((e = Groups(i, {3, 4, 4}, " -", true)) != kNone) return e;
-    }
-    if (At(i) == '8' && At(i + 1) == '6' && CnMobileAt(i + 2) &&
-        (e = Groups(i, {13}, "", false)) != kNone) {
-      return e;
-    }
-    if (At(i) == '0') {
-      for (int area : {3, 4}) {
-        for (int local : {8, 7}) {
-          if ((e = Groups(i, {area, local}, "-", false)) != kNone) return e;
-        }
-      }
-    }
-    if ((e = Groups(i, {3, 3, 4}, "-. ", true)) != kNone) return e;
-    return kNone;
-  }
-
-  // "+" CC ... : 8..15 digits; separators are runs of at most two of " -.()".
-  size_t International(size_t i) const {
-    size_t p = i + 1;
-    if (!IsDigit(At(p)) || At(p) == '0') return kNone;
-    size_t digits = 0;
-    size_t last_digit_end = kNone;
-    int sep_run = 0;
-    while (p < n_) {
-      const char c = s_[p];
-      if (IsDigit(c)) {
-        ++digits;
-        sep_run = 0;
-        last_digit_end = p + 1;
-      } else if (c == ' ' || c == '-' || c == '.' || c == '(' || c == ')') {
-        if (++sep_run > 2) break;
-      } else {
-        break;
-      }
-      ++p;
-    }
-    if (digits < 8 || digits > 15 || last_digit_end == kNone) return kNone;
-    return NumberEnds(last_digit_end) ? last_digit_end : kNone;
-  }
-
-  // "(415) 555-2671", "(010) 12345678", "(0755)1234567".
-  size_t Parenthesised(size_t i) const {
-    size_t p = i + 1;
-    size_t area = 0;
-    while (IsDigit(At(p + area))) ++area;
-    if (At(p + area) != ')') return kNone;
-    const bool cn = At(p) == '0' && (area == 3 || area == 4);
-    if (area != 3 && !cn) return kNone;
-    p += area + 1;
-    if (At(p) == ' ') ++p;
-    size_t e;
-    if (area == 3 && At(i + 1) != '0' && (e = Groups(p, {3, 4}, "-. ", false)) != kNone) return e;
-    if (cn) {
-      for (int local : {8, 7}) {
-        if ((e = Groups(p, {local}, "", false)) != kNone) return e;
-      }
-    }
-    return kNone;
-  }
-
   // ---- IPv6 ----
   size_t Ipv6(size_t i) const {
-    if (i > 0 && (s_[i - 1] == ':' || s_[i - 1] == '.')) return kNone;
+    if (i > 0 && (s_[i - 1] == ':' || s_[i - 1] == '.')) return kNoMatch;
     size_t p = i;
     int colons = 0;
     bool hex = false;
@@ -308,112 +234,96 @@ class Scanner {
       }
       ++p;
     }
-    if (colons < 2 || !hex) return kNone;
-    if (p < n_ && IsWord(s_[p])) return kNone;
+    if (colons < 2 || !hex) return kNoMatch;
+    if (p < n_ && IsWord(s_[p])) return kNoMatch;
     size_t end = p;
     while (end > i && s_[end - 1] == '.') --end;
     for (int attempt = 0; attempt < 2; ++attempt) {
       const size_t len = end - i;
-      if (len < 2 || len > 45) return kNone;
+      if (len < 2 || len > 45) return kNoMatch;
       char buf[46];
       std::memcpy(buf, s_.data() + i, len);
       buf[len] = '\0';
       unsigned char addr[16];
       if (inet_pton(AF_INET6, buf, addr) == 1) return end;
       // "fe80::1:" at the end of a sentence: drop one trailing ':' and retry.
-      if (s_[end - 1] != ':' || (end - 2 >= i && s_[end - 2] == ':')) return kNone;
+      if (s_[end - 1] != ':' || (end - 2 >= i && s_[end - 2] == ':')) return kNoMatch;
       --end;
     }
-    return kNone;
+    return kNoMatch;
   }
 
   // ---- credentials ----
-  static bool StartsWithNoCase(absl::string_view s, size_t i, absl::string_view prefix) {
-    if (s.size() - i < prefix.size()) return false;
-    for (size_t k = 0; k < prefix.size(); ++k) {
-      char a = s[i + k];
-      if (a >= 'A' && a <= 'Z') a = static_cast<char>(a - 'A' + 'a');
-      if (a != prefix[k]) return false;
-    }
-    return true;
-  }
-
-  size_t RunOf(size_t p, bool (*pred)(char)) const {
-    while (p < n_ && pred(s_[p])) ++p;
-    return p;
-  }
-
-  static bool IsCredentialChar(char c) {
-    return IsDigit(c) || IsAlpha(c) || c == '.' || c == '_' || c == '~' || c == '+' || c == '/' ||
-           c == '=' || c == '-';
-  }
-  static bool IsUpperAlnum(char c) { return IsDigit(c) || (c >= 'A' && c <= 'Z'); }
-  static bool IsJwtChar(char c) { return IsTokenChar(c) || c == '.'; }
-
-  bool Secret(size_t i, Span* m) const {
-    // "Bearer <token>" / "Basic <token>": the token is the secret; the scheme word stays.
-    for (absl::string_view scheme : {absl::string_view("bearer"), absl::string_view("basic")}) {
-      if (StartsWithNoCase(s_, i, scheme) && At(i + scheme.size()) == ' ') {
-        size_t p = i + scheme.size();
+  bool Credential(size_t i, Span* m) const {
+    size_t e = kNoMatch;
+    switch (s_[i]) {
+      case 'B':
+      case 'b': {
+        // "Bearer <token>" / "Basic <token>": the token is the secret; the scheme stays.
+        size_t p = kNoMatch;
+        if (StartsWithNoCase(s_, i, "bearer ")) p = i + 7;
+        if (StartsWithNoCase(s_, i, "basic ")) p = i + 6;
+        if (p == kNoMatch) return false;
         while (At(p) == ' ') ++p;
-        const size_t e = RunOf(p, IsCredentialChar);
-        if (e - p < 8) return false;
-        *m = Span{p, e, kSecret};
+        const size_t end = RunOf(p, IsCredentialChar);
+        if (end - p < 8) return false;
+        *m = Span{p, end, kSecret};
         return true;
       }
-    }
-    size_t e = kNone;
-    const absl::string_view rest = s_.substr(i);
-    if (rest.substr(0, 6) == "sk-lf-" || rest.substr(0, 6) == "pk-lf-") {
-      e = RunOf(i + 6, IsTokenChar);
-      if (e - i < 14) e = kNone;
-    } else if (rest.substr(0, 3) == "sk-") {
-      e = RunOf(i + 3, IsTokenChar);
-      if (e - i < 23) e = kNone;
-    } else if (rest.substr(0, 3) == "tg_") {
-      e = RunOf(i + 3, IsTokenChar);
-      if (e - i < 11) e = kNone;
-    } else if (rest.substr(0, 4) == "AKIA") {
-      e = RunOf(i + 4, IsUpperAlnum);
-      if (e - i != 20) e = kNone;
-    } else if (rest.substr(0, 3) == "eyJ") {
-      e = RunOf(i, IsJwtChar);
-      const absl::string_view token = s_.substr(i, e - i);
-      const size_t dot = token.find('.');
-      if (token.size() < 30 || dot == absl::string_view::npos ||
-          token.substr(dot + 1, 3) != "eyJ" ||
-          token.find('.', dot + 1) == absl::string_view::npos) {
-        e = kNone;
+      case 's':
+        if (At(i + 1) != 'k' || At(i + 2) != '-') return false;
+        if (At(i + 3) == 'l' && At(i + 4) == 'f' && At(i + 5) == '-') {
+          e = RunOf(i + 6, IsTokenChar);
+          if (e - i < 14) return false;
+        } else {
+          e = RunOf(i + 3, IsTokenChar);
+          if (e - i < 23) return false;
+        }
+        break;
+      case 'p':
+        if (s_.substr(i, 6) != "pk-lf-") return false;
+        e = RunOf(i + 6, IsTokenChar);
+        if (e - i < 14) return false;
+        break;
+      case 't':
+        if (At(i + 1) != 'g' || At(i + 2) != '_') return false;
+        e = RunOf(i + 3, IsTokenChar);
+        if (e - i < 11) return false;
+        break;
+      case 'A':
+        if (s_.substr(i, 4) != "AKIA") return false;
+        e = RunOf(i + 4, IsUpperAlnum);
+        if (e - i != 20) return false;
+        break;
+      case 'e': {
+        if (At(i + 1) != 'y' || At(i + 2) != 'J') return false;
+        e = RunOf(i, IsJwtChar);
+        const absl::string_view token = s_.substr(i, e - i);
+        const size_t dot = token.find('.');
+        if (token.size() < 30 || dot == absl::string_view::npos ||
+            token.substr(dot + 1, 3) != "eyJ" ||
+            token.find('.', dot + 1) == absl::string_view::npos) {
+          return false;
+        }
+        break;
       }
+      default:
+        return false;
     }
-    if (e == kNone || !BoundaryAfter(e)) return false;
+    if (!t_.BoundaryAfter(e)) return false;
     *m = Span{i, e, kSecret};
     return true;
   }
 
+  Text t_;
   absl::string_view s_;
   size_t n_;
   KindSet on_;
   Spans* out_;
+  size_t first_;
 };
 
 }  // namespace
-
-bool LuhnValid(absl::string_view digits) {
-  int sum = 0;
-  bool dbl = false;
-  for (size_t k = digits.size(); k-- > 0;) {
-    int d = digits[k] - '0';
-    if (d < 0 || d > 9) return false;
-    if (dbl) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    dbl = !dbl;
-  }
-  return !digits.empty() && sum % 10 == 0;
-}
 
 void FindBuiltin(absl::string_view text, KindSet enabled, Spans* out) {
   Scanner(text, enabled, out).Run();

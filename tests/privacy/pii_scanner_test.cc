@@ -90,6 +90,23 @@ TEST_F(PiiScannerTest, CredentialsInEveryScope) {
             "basic idea, sk-short, tg_x, bearer of news");
 }
 
+TEST_F(PiiScannerTest, FindsEverythingAtEveryAlignmentAndAfterLongWords) {
+  // Long words and non-ASCII text around each value exercise the 16-byte word skipping.
+  const std::string values[] = {"bob@example.org",   "13812345678", "4111111111111111",
+                                "10.0.0.1",          "fe80::1",     "+44 20 7946 0958",
+                                "sk-lf-abcdef123456"};
+  const std::string labels[] = {"[EMAIL]", "[PHONE]", "[CARD]",  "[IP]",
+                                "[IP]",    "[PHONE]", "[SECRET]"};
+  for (size_t v = 0; v < 7; ++v) {
+    for (size_t pad = 0; pad < 40; ++pad) {
+      const std::string before =
+          std::string(pad, 'w') + " Überlänge_wörter " + std::string(17 + pad % 5, 'z') + " ";
+      const std::string after = " " + std::string(33, 'q') + " 价格";
+      EXPECT_EQ(M(before + values[v] + after), before + labels[v] + after) << values[v] << pad;
+    }
+  }
+}
+
 TEST_F(PiiScannerTest, NothingFoundLeavesOutputAlone) {
   std::string out = "untouched";
   EXPECT_FALSE(scanner_->Redact("a plain sentence with 42 numbers.", PiiScanner::kAll, &out));

@@ -229,3 +229,29 @@ def test_async_pipeline_gives_the_same_tree(tracegate_recorder, handler):
     assert handler.flush(10)
     rec.wait(traces=1, observations=count(EXPECTED_TREE) + 1)
     assert shape(rec.tree(handler.last_trace_id)) == expected_shape(EXPECTED_TREE)
+
+
+def test_log_event_inside_a_chain_lands_under_the_open_run(tracegate_recorder, handler):
+    from langchain_core.runnables import RunnableLambda
+    rec = tracegate_recorder
+
+    def search(query):
+        handler.log_event("retriever_search", {"source": "pinecone", "query": query,
+                                               "hit_count": 2})
+        handler.log_metric("hit_count", 2)
+        return "ok"
+
+    chain = RunnableLambda(search).with_config(run_name="search-step")
+    assert chain.invoke("q", config={"callbacks": [handler]}) == "ok"
+    assert handler.flush(10)
+    rec.wait(traces=1, observations=2, scores=1)
+    trace_id = handler.last_trace_id
+    (step,) = rec.tree(trace_id)
+    assert (step["name"], step["type"]) == ("search-step", "CHAIN")
+    (event,) = step["children"]
+    assert (event["name"], event["type"]) == ("retriever_search", "EVENT")
+    assert event["input"] == {"source": "pinecone", "query": "q", "hit_count": 2}
+    assert event["traceAttributes"]["name"] == "search-step"
+    (score,) = rec.scores()
+    assert score["traceId"] == rec.trace(trace_id)["id"] and score["value"] == 2
+    assert len(rec.traces()) == 1

@@ -205,6 +205,7 @@ class TracegateClient:
 
     def _materialize(self, batch: list) -> list:
         """Builds the events that were queued as callables (see send())."""
+        from tracegate.v1 import trace_event_pb2
         out = []
         failed = 0
         for item in batch:
@@ -215,6 +216,11 @@ class TracegateClient:
                     failed += 1
                     self._warn_once("build", "tracegate: building an event failed: %r" % e)
                     continue
+            if not isinstance(item, trace_event_pb2.TraceEvent):
+                failed += 1
+                self._warn_once("type", "tracegate: send() got a %s, not a TraceEvent; dropped"
+                                % type(item).__name__)
+                continue
             out.append(item)
         if failed:
             self._resolve(dropped=failed)

@@ -347,6 +347,15 @@ class TracegateCallbackHandler(BaseCallbackHandler):
 
     # --- manual events (the seed's tracer.log_event / log_metric) -------------------------
 
+    def _open_run(self) -> Optional[_Run]:
+        """The latest started open run, if every open run belongs to one trace (a handler
+        shared by concurrent requests has several: then nothing is guessed)."""
+        with self._lock:
+            runs = list(self._runs.values())
+        if not runs or len({r.trace.id for r in runs}) != 1:
+            return None
+        return max(runs, key=lambda r: r.start_ns)
+
     def _manual_trace(self, name: str, trace_id: Optional[str]) -> str:
         if trace_id:
             return trace_id
@@ -358,17 +367,23 @@ class TracegateCallbackHandler(BaseCallbackHandler):
 
     def log_event(self, name: str, payload: Any = None, *, trace_id: Optional[str] = None,
                   parent_id: str = "", level: str = "", metadata: Optional[Mapping] = None) -> str:
-        """Sends an EVENT observation; without trace_id it gets a trace of its own.
+        """Sends an EVENT observation. Without trace_id it goes under the run that is open
+        (inside a chain traced by this handler), else into a trace of its own.
 
         Returns the trace id. Never raises."""
         try:
+            attrs = None if trace_id else {"name": name, "tags": self._tags}
+            if trace_id is None:
+                run = self._open_run()
+                if run is not None:
+                    trace_id, parent_id = run.trace.id, parent_id or run.id
+                    attrs = run.trace.attrs
             tid = self._manual_trace(name, trace_id)
             now = time.time_ns()
-            self.client.send(events.observation(
-                trace_id=tid, obs_id=events.new_id(), type="event", name=name, start_ns=now,
-                end_ns=now, parent_id=parent_id, input=payload, metadata=metadata,
-                level=level, environment=self._env,
-                trace_attrs={"name": name, "tags": self._tags} if not trace_id else None))
+            self.client.send(functools.partial(
+                events.observation, trace_id=tid, obs_id=events.new_id(), type="event",
+                name=name, start_ns=now, end_ns=now, parent_id=parent_id, input=payload,
+                metadata=metadata, level=level, environment=self._env, trace_attrs=attrs))
             return tid
         except Exception as e:  # noqa: BLE001
             log.debug("tracegate: log_event failed: %r", e)
@@ -377,8 +392,13 @@ class TracegateCallbackHandler(BaseCallbackHandler):
     def log_metric(self, name: str, value: Union[float, int, bool, str], *,
                    trace_id: Optional[str] = None, observation_id: str = "",
                    comment: str = "") -> str:
-        """Sends a score (numeric, boolean or categorical); returns the trace id."""
+        """Sends a score (numeric, boolean or categorical) on trace_id, else on the open
+        run's trace (see log_event), else on a trace of its own. Returns the trace id."""
         try:
+            if trace_id is None:
+                run = self._open_run()
+                if run is not None:
+                    trace_id = run.trace.id
             tid = self._manual_trace(name, trace_id)
             self.client.send(events.score(trace_id=tid, name=name, value=value,
                                           observation_id=observation_id, comment=comment,

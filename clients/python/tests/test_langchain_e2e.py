@@ -255,3 +255,23 @@ def test_log_event_inside_a_chain_lands_under_the_open_run(tracegate_recorder, h
     (score,) = rec.scores()
     assert score["traceId"] == rec.trace(trace_id)["id"] and score["value"] == 2
     assert len(rec.traces()) == 1
+
+
+def test_langfuse_prompt_in_metadata_links_the_generations(tracegate_recorder, handler):
+    from types import SimpleNamespace
+    rec = tracegate_recorder
+    prompt = SimpleNamespace(name="rag-answer", version=3)  # like a Langfuse prompt client
+    assert run_pipeline_with(handler, {"langfuse_prompt": prompt}) == "4 words."
+    assert handler.flush(10)
+    rec.wait(traces=1, observations=count(EXPECTED_TREE) + 1)
+    obs = rec.observations(handler.last_trace_id)
+    gens = [o for o in obs if o["type"] == "GENERATION"]
+    assert len(gens) == 3
+    assert all((g["promptName"], g["promptVersion"]) == ("rag-answer", 3) for g in gens)
+    assert all(o["promptName"] is None for o in obs if o["type"] != "GENERATION")
+    assert "langfuse_prompt" not in (rec.trace(handler.last_trace_id)["metadata"] or {})
+
+
+def run_pipeline_with(handler, metadata):
+    return lc_pipeline.build().invoke(lc_pipeline.QUESTION, config={
+        "callbacks": [handler], "metadata": metadata})

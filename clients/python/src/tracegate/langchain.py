@@ -65,7 +65,7 @@ class _Trace:
 class _Run:
     __slots__ = ("id", "trace", "parent_id", "type", "name", "start_ns", "input", "output",
                  "metadata", "level", "status", "model", "params", "usage", "first_token_ns",
-                 "root", "root_input")
+                 "root", "root_input", "prompt")
 
     def __init__(self, run_id, trace, parent_id, type_, name, input_, metadata, root):
         self.id, self.trace, self.parent_id = run_id, trace, parent_id
@@ -80,6 +80,7 @@ class _Run:
         self.first_token_ns = None
         self.root = root
         self.root_input = input_
+        self.prompt = None  # (name, version) of a Langfuse prompt, inherited by children
 
 
 def _guard(method):
@@ -106,6 +107,20 @@ def _run_name(serialized: Optional[Mapping[str, Any]], kwargs: Mapping[str, Any]
         if isinstance(ident, list) and ident:
             return str(ident[-1])
     return "<unknown>"
+
+
+def _prompt(value: Any) -> Optional[tuple]:
+    """(name, version) of metadata["langfuse_prompt"]: a Langfuse prompt object or a dict."""
+    if value is None:
+        return None
+    if isinstance(value, Mapping):
+        name, version = value.get("name"), value.get("version")
+    else:
+        name, version = getattr(value, "name", None), getattr(value, "version", None)
+    try:
+        return (str(name), int(version)) if name and version is not None else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _tag_list(tags: Union[None, Mapping[str, Any], Sequence[str]]) -> List[str]:
@@ -164,6 +179,8 @@ class TracegateCallbackHandler(BaseCallbackHandler):
                    obs_meta, parent is None)
         if tags and _HIDDEN_TAG in tags:
             run.level = "debug"
+        run.prompt = _prompt(metadata.get("langfuse_prompt")) or (parent.prompt if parent
+                                                                   else None)
         with self._lock:
             self._runs[run_id] = run
         return run
@@ -207,7 +224,9 @@ class TracegateCallbackHandler(BaseCallbackHandler):
             input=run.input, output=run.output, metadata=run.metadata or None, level=run.level,
             status_message=run.status, model=run.model, model_parameters=run.params,
             usage=run.usage, completion_start_ns=run.first_token_ns, environment=self._env,
-            version=self._version, trace_attrs=trace.attrs, event_id=run.id))
+            version=self._version, trace_attrs=trace.attrs, event_id=run.id,
+            **({"prompt_name": run.prompt[0], "prompt_version": run.prompt[1]}
+               if run.prompt and run.type == "generation" else {})))
         if run.root:
             self.client.send(functools.partial(
                 events.trace, trace_id=trace.id, name=trace.name, user_id=trace.user_id,

@@ -5,7 +5,6 @@ import os
 import threading
 
 import grpc
-import pytest
 
 from fake_gateway import FakeGateway
 from tracegate import TracegateClient, events

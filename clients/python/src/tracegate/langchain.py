@@ -44,91 +44,11 @@ from langchain_core.callbacks import BaseCallbackHandler
 from tracegate import events
 from tracegate.client import TracegateClient, get_client
 from tracegate.config import ClientConfig
+from tracegate.lc_runs import (HIDDEN_TAG, TRACE_KEYS, RunRecord, TraceRecord, guard,
+                               prompt_of, run_name, tag_list)
 from tracegate.usage import model_name, model_parameters, parse_usage
 
 log = logging.getLogger("tracegate")
-
-_TRACE_KEYS = ("langfuse_user_id", "langfuse_session_id", "langfuse_tags",
-               "langfuse_trace_name", "langfuse_prompt")
-_HIDDEN_TAG = "langsmith:hidden"
-
-
-class _Trace:
-    __slots__ = ("id", "name", "user_id", "session_id", "tags", "metadata", "attrs")
-
-    def __init__(self, trace_id, name, user_id, session_id, tags, metadata):
-        self.id, self.name, self.user_id, self.session_id = trace_id, name, user_id, session_id
-        self.tags, self.metadata = tags, metadata
-        self.attrs = {"name": name, "user_id": user_id, "session_id": session_id, "tags": tags}
-
-
-class _Run:
-    __slots__ = ("id", "trace", "parent_id", "type", "name", "start_ns", "input", "output",
-                 "metadata", "level", "status", "model", "params", "usage", "first_token_ns",
-                 "root", "root_input", "prompt")
-
-    def __init__(self, run_id, trace, parent_id, type_, name, input_, metadata, root):
-        self.id, self.trace, self.parent_id = run_id, trace, parent_id
-        self.type, self.name, self.input, self.metadata = type_, name, input_, metadata
-        self.start_ns = time.time_ns()
-        self.output = None
-        self.level = ""
-        self.status = ""
-        self.model = ""
-        self.params = None
-        self.usage = None
-        self.first_token_ns = None
-        self.root = root
-        self.root_input = input_
-        self.prompt = None  # (name, version) of a Langfuse prompt, inherited by children
-
-
-def _guard(method):
-    """Never let a tracing error escape into LangChain (logged once per callback)."""
-    def wrapper(self, *args, **kwargs):
-        try:
-            return method(self, *args, **kwargs)
-        except Exception as e:  # noqa: BLE001
-            if method.__name__ not in self._failed:
-                self._failed.add(method.__name__)
-                log.warning("tracegate: %s failed: %r (tracing continues)", method.__name__, e)
-    wrapper.__name__ = method.__name__
-    wrapper.__doc__ = method.__doc__
-    return wrapper
-
-
-def _run_name(serialized: Optional[Mapping[str, Any]], kwargs: Mapping[str, Any]) -> str:
-    if kwargs.get("name"):
-        return str(kwargs["name"])
-    if serialized:
-        if serialized.get("name"):
-            return str(serialized["name"])
-        ident = serialized.get("id")
-        if isinstance(ident, list) and ident:
-            return str(ident[-1])
-    return "<unknown>"
-
-
-def _prompt(value: Any) -> Optional[tuple]:
-    """(name, version) of metadata["langfuse_prompt"]: a Langfuse prompt object or a dict."""
-    if value is None:
-        return None
-    if isinstance(value, Mapping):
-        name, version = value.get("name"), value.get("version")
-    else:
-        name, version = getattr(value, "name", None), getattr(value, "version", None)
-    try:
-        return (str(name), int(version)) if name and version is not None else None
-    except (TypeError, ValueError):
-        return None
-
-
-def _tag_list(tags: Union[None, Mapping[str, Any], Sequence[str]]) -> List[str]:
-    if not tags:
-        return []
-    if isinstance(tags, Mapping):
-        return ["%s:%s" % (k, v) for k, v in tags.items() if v is not None]
-    return [str(t) for t in tags]
 
 
 class TracegateCallbackHandler(BaseCallbackHandler):
@@ -149,7 +69,7 @@ class TracegateCallbackHandler(BaseCallbackHandler):
         self.client = client
         cfg: ClientConfig = client.config
         self._service = service if service is not None else cfg.service
-        base = _tag_list(tags)
+        base = tag_list(tags)
         defaults = [t for t in cfg.default_tags() if not t.startswith("service:")]
         if self._service:
             defaults.append("service:" + self._service)
@@ -159,7 +79,7 @@ class TracegateCallbackHandler(BaseCallbackHandler):
         self._trace_name, self._user_id, self._session_id = trace_name, user_id, session_id
         self._release, self._version = release, version
         self._env = cfg.environment
-        self._runs: Dict[UUID, _Run] = {}
+        self._runs: Dict[UUID, RunRecord] = {}
         self._lock = threading.Lock()
         self._failed: set = set()
         self.last_trace_id: Optional[str] = None
@@ -167,32 +87,32 @@ class TracegateCallbackHandler(BaseCallbackHandler):
     # --- helpers ------------------------------------------------------------------------
 
     def _start(self, run_id: UUID, parent_run_id: Optional[UUID], type_: str, name: str,
-               input_: Any, tags: Optional[List[str]], metadata: Optional[Dict[str, Any]]) -> _Run:
+               input_: Any, tags: Optional[List[str]], metadata: Optional[Dict[str, Any]]) -> RunRecord:
         metadata = dict(metadata or {})
         parent = self._runs.get(parent_run_id) if parent_run_id else None
         if parent is None:
             trace = self._new_trace(run_id, name, tags, metadata)
         else:
             trace = parent.trace
-        obs_meta = {k: v for k, v in metadata.items() if k not in _TRACE_KEYS}
-        run = _Run(str(run_id), trace, parent.id if parent else "", type_, name, input_,
+        obs_meta = {k: v for k, v in metadata.items() if k not in TRACE_KEYS}
+        run = RunRecord(str(run_id), trace, parent.id if parent else "", type_, name, input_,
                    obs_meta, parent is None)
-        if tags and _HIDDEN_TAG in tags:
+        if tags and HIDDEN_TAG in tags:
             run.level = "debug"
-        run.prompt = _prompt(metadata.get("langfuse_prompt")) or (parent.prompt if parent
+        run.prompt = prompt_of(metadata.get("langfuse_prompt")) or (parent.prompt if parent
                                                                    else None)
         with self._lock:
             self._runs[run_id] = run
         return run
 
-    def _new_trace(self, run_id: UUID, name: str, tags, metadata: Dict[str, Any]) -> _Trace:
+    def _new_trace(self, run_id: UUID, name: str, tags, metadata: Dict[str, Any]) -> TraceRecord:
         extra_tags = metadata.get("langfuse_tags") or []
-        all_tags = list(dict.fromkeys(self._tags + [t for t in (tags or []) if t != _HIDDEN_TAG]
+        all_tags = list(dict.fromkeys(self._tags + [t for t in (tags or []) if t != HIDDEN_TAG]
                                       + [str(t) for t in extra_tags]))
         trace_meta = dict(self._metadata)
         trace_meta.update({k: v for k, v in metadata.items()
-                           if k not in _TRACE_KEYS and not k.startswith("ls_")})
-        trace = _Trace(str(run_id),
+                           if k not in TRACE_KEYS and not k.startswith("ls_")})
+        trace = TraceRecord(str(run_id),
                        str(metadata.get("langfuse_trace_name") or self._trace_name or name),
                        str(metadata.get("langfuse_user_id") or self._user_id or ""),
                        str(metadata.get("langfuse_session_id") or self._session_id or ""),
@@ -237,23 +157,23 @@ class TracegateCallbackHandler(BaseCallbackHandler):
 
     # --- chains and agents ---------------------------------------------------------------
 
-    @_guard
+    @guard
     def on_chain_start(self, serialized, inputs, *, run_id, parent_run_id=None, tags=None,
                        metadata=None, **kwargs):
-        name = _run_name(serialized, kwargs)
+        name = run_name(serialized, kwargs)
         path = " ".join(str(p) for p in (serialized or {}).get("id") or [])
         type_ = "agent" if "agent" in name.lower() or "agent" in path.lower() else "chain"
         self._start(run_id, parent_run_id, type_, name, inputs, tags, metadata)
 
-    @_guard
+    @guard
     def on_chain_end(self, outputs, *, run_id, parent_run_id=None, **kwargs):
         self._end(run_id, outputs)
 
-    @_guard
+    @guard
     def on_chain_error(self, error, *, run_id, parent_run_id=None, **kwargs):
         self._end(run_id, error=error)
 
-    @_guard
+    @guard
     def on_agent_action(self, action, *, run_id, parent_run_id=None, **kwargs):
         run = self._runs.get(run_id)
         if run is not None:
@@ -262,7 +182,7 @@ class TracegateCallbackHandler(BaseCallbackHandler):
                           "tool_input": getattr(action, "tool_input", None),
                           "log": getattr(action, "log", None)}
 
-    @_guard
+    @guard
     def on_agent_finish(self, finish, *, run_id, parent_run_id=None, **kwargs):
         run = self._runs.get(run_id)
         if run is not None:
@@ -273,14 +193,14 @@ class TracegateCallbackHandler(BaseCallbackHandler):
 
     def _start_generation(self, serialized, input_, run_id, parent_run_id, tags, metadata,
                           kwargs):
-        name = _run_name(serialized, kwargs)
+        name = run_name(serialized, kwargs)
         run = self._start(run_id, parent_run_id, "generation", name, input_, tags, metadata)
         params = kwargs.get("invocation_params") or {}
         run.model = model_name(serialized, params, metadata or {})
         run.params = model_parameters(params, metadata) or None
         return run, params
 
-    @_guard
+    @guard
     def on_chat_model_start(self, serialized, messages, *, run_id, parent_run_id=None,
                             tags=None, metadata=None, **kwargs):
         flat = [m for batch in messages for m in batch] if len(messages) == 1 else None
@@ -294,19 +214,19 @@ class TracegateCallbackHandler(BaseCallbackHandler):
         if tools and flat is not None:
             run.input = flat + [{"role": "tool", "content": events.dumps(t)} for t in tools]
 
-    @_guard
+    @guard
     def on_llm_start(self, serialized, prompts, *, run_id, parent_run_id=None, tags=None,
                      metadata=None, **kwargs):
         input_ = prompts[0] if len(prompts) == 1 else list(prompts)
         self._start_generation(serialized, input_, run_id, parent_run_id, tags, metadata, kwargs)
 
-    @_guard
+    @guard
     def on_llm_new_token(self, token, *, chunk=None, run_id, parent_run_id=None, **kwargs):
         run = self._runs.get(run_id)
         if run is not None and run.first_token_ns is None:
             run.first_token_ns = time.time_ns()
 
-    @_guard
+    @guard
     def on_llm_end(self, response, *, run_id, parent_run_id=None, **kwargs):
         run = self._runs.get(run_id)
         if run is None:
@@ -324,20 +244,20 @@ class TracegateCallbackHandler(BaseCallbackHandler):
             run.model = str(llm_output["model_name"])
         self._end(run_id, output)
 
-    @_guard
+    @guard
     def on_llm_error(self, error, *, run_id, parent_run_id=None, **kwargs):
         self._end(run_id, error=error)
 
     # --- tools and retrievers -------------------------------------------------------------
 
-    @_guard
+    @guard
     def on_tool_start(self, serialized, input_str, *, run_id, parent_run_id=None, tags=None,
                       metadata=None, inputs=None, **kwargs):
-        name = _run_name(serialized, kwargs)
+        name = run_name(serialized, kwargs)
         self._start(run_id, parent_run_id, "tool", name,
                     inputs if inputs is not None else input_str, tags, metadata)
 
-    @_guard
+    @guard
     def on_tool_end(self, output, *, run_id, parent_run_id=None, **kwargs):
         if getattr(output, "status", None) == "error":
             run = self._runs.get(run_id)
@@ -346,27 +266,27 @@ class TracegateCallbackHandler(BaseCallbackHandler):
         content = getattr(output, "content", output)
         self._end(run_id, content)
 
-    @_guard
+    @guard
     def on_tool_error(self, error, *, run_id, parent_run_id=None, **kwargs):
         self._end(run_id, error=error)
 
-    @_guard
+    @guard
     def on_retriever_start(self, serialized, query, *, run_id, parent_run_id=None, tags=None,
                            metadata=None, **kwargs):
-        self._start(run_id, parent_run_id, "retriever", _run_name(serialized, kwargs), query,
+        self._start(run_id, parent_run_id, "retriever", run_name(serialized, kwargs), query,
                     tags, metadata)
 
-    @_guard
+    @guard
     def on_retriever_end(self, documents, *, run_id, parent_run_id=None, **kwargs):
         self._end(run_id, list(documents))
 
-    @_guard
+    @guard
     def on_retriever_error(self, error, *, run_id, parent_run_id=None, **kwargs):
         self._end(run_id, error=error)
 
     # --- manual events (the seed's tracer.log_event / log_metric) -------------------------
 
-    def _open_run(self) -> Optional[_Run]:
+    def _open_run(self) -> Optional[RunRecord]:
         """The latest started open run, if every open run belongs to one trace (a handler
         shared by concurrent requests has several: then nothing is guessed)."""
         with self._lock:

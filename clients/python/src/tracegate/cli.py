@@ -78,7 +78,7 @@ def verify(argv: Optional[List[str]] = None) -> int:
         return 2
     import grpc
 
-    from tracegate.client import open_channel
+    from tracegate.channel import open_channel
     from tracegate.v1 import ingest_service_pb2 as ipb
     from tracegate.v1 import ingest_service_pb2_grpc
 

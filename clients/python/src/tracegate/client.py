@@ -44,6 +44,7 @@ import time
 import weakref
 from typing import Any, Optional
 
+from tracegate.channel import open_channel
 from tracegate.config import ClientConfig
 
 log = logging.getLogger("tracegate")
@@ -359,29 +360,6 @@ def _details(error) -> str:
         return error.details() or ""
     except Exception:  # noqa: BLE001
         return ""
-
-
-def open_channel(config: ClientConfig):
-    """A grpc channel for config: TLS as configured, fast reconnects after an outage."""
-    import grpc
-
-    options = [("grpc.initial_reconnect_backoff_ms", 100),
-               ("grpc.min_reconnect_backoff_ms", 100),
-               ("grpc.max_reconnect_backoff_ms", 2000),
-               ("grpc.max_send_message_length", 64 << 20)]
-    if not config.tls:
-        return grpc.insecure_channel(config.endpoint, options=options)
-
-    def read(path):
-        if not path:
-            return None
-        with open(path, "rb") as f:
-            return f.read()
-
-    creds = grpc.ssl_channel_credentials(root_certificates=read(config.ca_file),
-                                         private_key=read(config.key_file),
-                                         certificate_chain=read(config.cert_file))
-    return grpc.secure_channel(config.endpoint, creds, options=options)
 
 
 def _reset_after_fork(ref) -> None:

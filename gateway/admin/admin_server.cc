@@ -110,6 +110,37 @@ absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(AdminServerOptio
     }
     res.set_content(*result, "application/json");
   });
+  svr.Post("/admin/dead-letters/replay", [raw](const httplib::Request& req,
+                                                httplib::Response& res) {
+    if (!raw->Authorize(req, res)) return;
+    size_t limit = 1000;
+    if (req.has_param("limit") && (!absl::SimpleAtoi(req.get_param_value("limit"), &limit) ||
+                                   limit == 0 || limit > 10000)) {
+      res.status = 400;
+      res.set_content("limit: a number from 1 to 10000\n", "text/plain");
+      return;
+    }
+    if (!raw->options_.replay_dead_letters) {
+      res.status = 404;
+      return;
+    }
+    absl::StatusOr<std::string> result =
+        raw->options_.replay_dead_letters(req.get_param_value("route"), limit);
+    if (!result.ok()) {
+      switch (result.status().code()) {
+        case absl::StatusCode::kNotFound: res.status = 404; break;
+        case absl::StatusCode::kResourceExhausted: res.status = 429; break;
+        case absl::StatusCode::kUnavailable: res.status = 503; break;
+        case absl::StatusCode::kUnimplemented: res.status = 501; break;
+        default: res.status = 500;
+      }
+      nlohmann::json error = {{"error", std::string(result.status().message())}};
+      res.set_content(error.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n",
+                      "application/json");
+      return;
+    }
+    res.set_content(*result, "application/json");
+  });
 
   if (port == 0) {
     port = svr.bind_to_any_port(host);

@@ -5,6 +5,10 @@
 //   GET /admin/dead-letters?route=R&limit=N   recent dead letters of a route, JSON
 //   POST /admin/reload   re-reads the config: 200 with the JSON result, 400 {"error": reason}
 //                        when the new config is refused (the running one stays)
+//   POST /admin/dead-letters/replay?route=R&limit=N   moves the oldest N (default 1000, at
+//                        most 10000) dead letters of R back into its queue as one entry:
+//                        200 {"route","replayed"}; 404 unknown route; 429 the route's queue
+//                        is full; 503 the store is unreachable
 // Mutating endpoints (POST) go through Authorize(): when an admin key is configured they
 // need "Authorization: Bearer <admin key>" (401 otherwise); without one they are allowed
 // only when the listener is bound to a loopback address (403 otherwise).
@@ -42,6 +46,10 @@ struct AdminServerOptions {
   std::function<std::optional<bool>(absl::string_view authorization)> check_admin_key;
   // POST /admin/reload: the JSON result, or the reason the new config was refused.
   std::function<absl::StatusOr<std::string>()> reload;
+  // POST /admin/dead-letters/replay: the JSON result; NOT_FOUND for an unknown route,
+  // RESOURCE_EXHAUSTED when the route's queue is full, UNAVAILABLE when the store is down.
+  std::function<absl::StatusOr<std::string>(const std::string& route, size_t limit)>
+      replay_dead_letters;
 };
 
 class AdminServer {

@@ -8,13 +8,11 @@
 #include "gateway/admin/admin_server.h"
 #include "gateway/auth/authenticator.h"
 #include "gateway/config/validate_config.h"
-#include "gateway/dedupe/memory_deduper.h"
 #include "gateway/export/curl_transport.h"
 #include "gateway/export/langfuse_client.h"
 #include "gateway/export/route_exporter.h"
 #include "gateway/observability/log.h"
 #include "gateway/observability/prometheus_telemetry.h"
-#include "gateway/queue/memory_queue.h"
 #include "gateway/receive/ingest_pipeline.h"
 #include "gateway/receive/ingest_service.h"
 #include "gateway/receive/worker_pool.h"
@@ -22,6 +20,7 @@
 #include "gateway/server/reload_diff.h"
 #include "gateway/server/reload_exporters.h"
 #include "gateway/server/reload_snapshot.h"
+#include "gateway/server/stores.h"
 #include "gateway/server/tls_listener.h"
 #include "gateway/validate/validator.h"
 #include "google/protobuf/util/json_util.h"
@@ -34,8 +33,9 @@ struct Gateway::Impl {
   std::function<std::unique_ptr<exporter::HttpTransport>()> transport_factory;
   std::function<absl::StatusOr<config::LoadedConfig>()> load_config;
   std::unique_ptr<observability::PrometheusTelemetry> telemetry;
-  std::unique_ptr<core::Deduper> deduper;
-  std::unique_ptr<core::Queue> queue;
+  // Dedupe and queue: Redis (shared by replicas) or embedded; see stores.h.
+  Stores stores;
+  core::Queue* queue = nullptr;  // stores.queue
   // The config-dependent stages (auth, routes, limits, rate limits, pipeline); see reload_*.h.
   SnapshotHolder live;
   std::unique_ptr<ExporterSet> exporters;
@@ -57,8 +57,7 @@ struct Gateway::Impl {
     popts.validate = [validator](const tracegate::v1::TraceEvent& ev, absl::Time now) {
       return validator->Validate(ev, now);
     };
-    popts.deduper = deduper.get();
-    popts.queue = queue.get();
+    popts.store = stores.store.get();
     popts.telemetry = telemetry.get();
     popts.clock = clock;
     popts.max_events_per_batch = snap.config.limits().max_events_per_batch();
@@ -84,7 +83,7 @@ struct Gateway::Impl {
     if (stopped.load()) return "stopped";
     if (service && service->draining()) return "draining";
     if (!ready.load()) return "starting";
-    return "";
+    return stores.NotReadyReason();
   }
 
   std::string MetricsText() const {
@@ -93,6 +92,19 @@ struct Gateway::Impl {
       telemetry->SetQueueStats(r->name, queue->Stats(r->name));
     }
     return telemetry->Render() + snap->limiter->RenderPrometheus();
+  }
+
+  // POST /admin/dead-letters/replay: moves the oldest dead letters back into the queue.
+  absl::StatusOr<std::string> ReplayDeadLetters(const std::string& route_name,
+                                                size_t limit) const {
+    bool known = false;
+    for (const auto& r : live.Load()->router->routes()) known |= r->name == route_name;
+    if (!known) return absl::NotFoundError(absl::StrCat("route \"", route_name, "\": unknown"));
+    absl::StatusOr<int64_t> n = queue->ReplayDeadLetters(route_name, limit);
+    if (!n.ok()) return n.status();
+    log::Info("dead letters replayed", {{"route", route_name}, {"events", absl::StrCat(*n)}});
+    nlohmann::json out = {{"route", route_name}, {"replayed", *n}};
+    return out.dump() + "\n";
   }
 
   absl::StatusOr<std::string> DeadLettersJson(const std::string& route_name, size_t limit) const {
@@ -138,7 +150,7 @@ exporter::RouteExporterOptions Gateway::Impl::ExporterOptions(
   const auto& ex = cfg.export_();
   exporter::RouteExporterOptions eopts;
   eopts.target = target;  // "auto" egress is resolved by the exporter at Start()
-  eopts.queue = queue.get();
+  eopts.queue = queue;
   if (transport_factory) {
     eopts.transport_factory = transport_factory;
   } else {
@@ -208,18 +220,10 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
 
   impl->telemetry = std::make_unique<observability::PrometheusTelemetry>();
 
-  dedupe::MemoryDeduperOptions dopts;
-  dopts.window = DurationOr(cfg.dedupe().window(), "dedupe.window", absl::Hours(24));
-  dopts.max_entries_per_workspace = cfg.dedupe().max_entries();
-  dopts.clock = impl->clock;
-  impl->deduper = std::make_unique<dedupe::MemoryDeduper>(dopts);
-
-  queue::MemoryQueueOptions qopts;
-  qopts.max_events_per_route = cfg.queue().max_events_per_route();
-  qopts.clock = impl->clock;
-  impl->queue = std::make_unique<queue::MemoryQueue>(qopts);
-  log::Warn("embedded queue and dedupe: single replica, queued events are lost if the "
-            "process dies (configure Redis for durability)");
+  auto stores = MakeStores(cfg, impl->clock);
+  if (!stores.ok()) return stores.status();
+  impl->stores = *std::move(stores);
+  impl->queue = impl->stores.queue.get();
 
   // Auth, routes, validation, rate limits and the pipeline: one snapshot, swapped on reload.
   auto snapshot = impl->Build(cfg, nullptr);
@@ -229,7 +233,7 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
 
   // Exporters, one per route.
   ExporterSetOptions xopts;
-  xopts.queue = impl->queue.get();
+  xopts.queue = impl->queue;
   xopts.clock = impl->clock;
   xopts.make_options = [raw](std::shared_ptr<const core::RouteTarget> target,
                              const tracegate::config::v1::Config& c) {
@@ -280,6 +284,9 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
   aopts.metrics_text = [raw] { return raw->MetricsText(); };
   aopts.dead_letters_json = [raw](const std::string& route, size_t limit) {
     return raw->DeadLettersJson(route, limit);
+  };
+  aopts.replay_dead_letters = [raw](const std::string& route, size_t limit) {
+    return raw->ReplayDeadLetters(route, limit);
   };
   aopts.check_admin_key = [raw](absl::string_view authorization) -> std::optional<bool> {
     std::shared_ptr<const Snapshot> snap = raw->live.Load();
@@ -339,7 +346,11 @@ void Gateway::Shutdown(absl::Duration drain) {
   }
   if (s.queue) s.queue->Close();
   if (s.admin) s.admin->Stop();
-  if (left > 0) {
+  if (left > 0 && s.stores.durable()) {
+    log::Info("shutdown complete: events still queued stay in Redis for the other replicas "
+              "or the next start",
+              {{"events", absl::StrCat(left)}});
+  } else if (left > 0) {
     log::Error("shutdown: events still queued were not delivered (embedded queue)",
                {{"events", absl::StrCat(left)}});
   } else {

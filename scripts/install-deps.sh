@@ -35,7 +35,9 @@ packages_for() {
         libyaml-cpp0.7 libprometheus-cpp-core1.0 libcpp-httplib0.11
       ;;
     test)
-      echo libgtest-dev libgmock-dev redis-server python3 python3-venv python3-pip
+      # clang-14 + libclang-rt-14-dev: libFuzzer/ASan/UBSan for tests/fuzz (ctest fuzz_smoke).
+      echo libgtest-dev libgmock-dev redis-server python3 python3-venv python3-pip \
+        clang-14 libclang-rt-14-dev
       ;;
     deploy-checks)
       echo docker-compose nginx prometheus shellcheck openssl postgresql

@@ -32,7 +32,7 @@ packages_for() {
       # links is owned by one of these packages.
       echo ca-certificates curl libstdc++6 libgcc-s1 zlib1g libssl3 libcurl4 \
         libabsl20220623 libprotobuf32 libgrpc29 libgrpc++1.51 libhiredis0.14 \
-        libyaml-cpp0.7 libprometheus-cpp-core1.0 libcpp-httplib0.11
+        libyaml-cpp0.7 libprometheus-cpp-core1.0 libcpp-httplib0.11 libre2-9
       ;;
     test)
       # clang-14 + libclang-rt-14-dev: libFuzzer/ASan/UBSan for tests/fuzz (ctest fuzz_smoke).

@@ -48,23 +48,40 @@ absl::StatusOr<std::vector<core::QueueEntry>> MemoryQueue::Read(absl::string_vie
                                                                 size_t max_entries,
                                                                 absl::Duration wait) {
   std::vector<core::QueueEntry> out;
-  absl::MutexLock lock(&mu_);
-  const absl::Time deadline = absl::Now() + wait;  // condvar waits use the real clock
-  Route* r = &RouteLocked(route);
-  while (!closed_ && r->ready.empty()) {
-    if (ready_cv_.WaitWithDeadline(&mu_, deadline)) break;
-    r = &RouteLocked(route);
+  std::vector<uint64_t> seqs;
+  {
+    absl::MutexLock lock(&mu_);
+    const absl::Time deadline = absl::Now() + wait;  // condvar waits use the real clock
+    Route* r = &RouteLocked(route);
+    while (!closed_ && r->ready.empty()) {
+      if (ready_cv_.WaitWithDeadline(&mu_, deadline)) break;
+      r = &RouteLocked(route);
+    }
+    if (closed_ && r->ready.empty()) return absl::CancelledError("queue is closed");
+    while (!r->ready.empty() && out.size() < max_entries) {
+      core::QueueEntry& front = r->ready.front();
+      ++front.delivery_count;
+      uint64_t seq = 0;
+      ParseSeq(front.id, &seq);
+      Pending& p = r->pending[seq];
+      p.id = front.id;
+      p.events = front.batch.events_size();
+      p.delivery_count = front.delivery_count;
+      p.enqueued_at = front.enqueued_at;
+      seqs.push_back(seq);
+      out.push_back(std::move(front));
+      r->ready.pop_front();
+    }
   }
-  if (closed_ && r->ready.empty()) return absl::CancelledError("queue is closed");
-  while (!r->ready.empty() && out.size() < max_entries) {
-    core::QueueEntry& front = r->ready.front();
-    ++front.delivery_count;
-    uint64_t seq = 0;
-    ParseSeq(front.id, &seq);
-    core::QueueEntry copy = front;  // the pending copy stays until Ack
-    r->pending.emplace(seq, std::move(front));
-    r->ready.pop_front();
-    out.push_back(std::move(copy));
+  // The pending copy, made outside the lock: ids are unknown to anyone until Read returns,
+  // so no Ack or Release can reach these entries before the bytes are filled in.
+  std::vector<std::string> bytes(out.size());
+  for (size_t i = 0; i < out.size(); ++i) out[i].batch.SerializeToString(&bytes[i]);
+  absl::MutexLock lock(&mu_);
+  Route& r = RouteLocked(route);
+  for (size_t i = 0; i < out.size(); ++i) {
+    auto it = r.pending.find(seqs[i]);
+    if (it != r.pending.end()) it->second.bytes = std::move(bytes[i]);
   }
   return out;
 }
@@ -77,7 +94,7 @@ absl::Status MemoryQueue::Ack(absl::string_view route, absl::Span<const std::str
     if (!ParseSeq(id, &seq)) return absl::InvalidArgumentError(absl::StrCat("bad entry id ", id));
     auto it = r.pending.find(seq);
     if (it == r.pending.end()) continue;  // acking twice is harmless
-    r.events -= it->second.batch.events_size();
+    r.events -= it->second.events;
     r.pending.erase(it);
   }
   return absl::OkStatus();
@@ -89,12 +106,21 @@ absl::Status MemoryQueue::Release(absl::string_view route,
   Route& r = RouteLocked(route);
   // Put released entries back at the front, oldest first, so order is kept.
   std::vector<core::QueueEntry> back;
+  std::string unreadable;
   for (const std::string& id : entry_ids) {
     uint64_t seq = 0;
     if (!ParseSeq(id, &seq)) continue;
     auto it = r.pending.find(seq);
     if (it == r.pending.end()) continue;
-    back.push_back(std::move(it->second));
+    core::QueueEntry entry;
+    if (!entry.batch.ParseFromString(it->second.bytes)) {  // cannot happen: our own bytes
+      unreadable = id;
+      continue;  // stays pending rather than being lost
+    }
+    entry.id = std::move(it->second.id);
+    entry.delivery_count = it->second.delivery_count;
+    entry.enqueued_at = it->second.enqueued_at;
+    back.push_back(std::move(entry));
     r.pending.erase(it);
   }
   std::sort(back.begin(), back.end(), [](const core::QueueEntry& a, const core::QueueEntry& b) {
@@ -105,6 +131,9 @@ absl::Status MemoryQueue::Release(absl::string_view route,
   });
   for (auto& e : back) r.ready.push_front(std::move(e));
   if (!back.empty()) ready_cv_.SignalAll();
+  if (!unreadable.empty()) {
+    return absl::InternalError(absl::StrCat("entry ", unreadable, ": pending copy unreadable"));
+  }
   return absl::OkStatus();
 }
 

@@ -3,7 +3,9 @@
 // Same contract as core::Queue, with one weaker promise: entries live only as long as the
 // process (start-up logs say so). A route holds at most `max_events_per_route` events
 // (queued + pending); Append() past that returns RESOURCE_EXHAUSTED for that route only.
-// Read() moves entries to a pending set until Ack() or Release(). Dead letters are kept in
+// Read() moves entries to a pending set until Ack() or Release(); the pending set keeps the
+// serialised batch (made outside the lock, cheaper than a deep copy and its later
+// destruction), parsed back only on Release(). Dead letters are kept in
 // a bounded ring per route (the oldest are dropped past `max_dead_letters_per_route` and
 // counted). Thread-safe; Read() blocks on a condition variable, never spins.
 #pragma once
@@ -45,9 +47,17 @@ class MemoryQueue final : public core::Queue {
   void Close() override;
 
  private:
+  // A handed-out entry, kept until Ack() (dropped) or Release() (parsed back into `ready`).
+  struct Pending {
+    std::string id;
+    std::string bytes;  // the serialised IngestRequest
+    int64_t events = 0;
+    int64_t delivery_count = 0;
+    absl::Time enqueued_at;
+  };
   struct Route {
     std::deque<core::QueueEntry> ready;
-    std::map<uint64_t, core::QueueEntry> pending;  // by sequence number, oldest first
+    std::map<uint64_t, Pending> pending;  // by sequence number, oldest first
     int64_t events = 0;
     std::deque<core::DeadLetter> dead;
     int64_t dead_total = 0;

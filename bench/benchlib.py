@@ -122,8 +122,10 @@ def http_json(url: str, data: bytes = None, timeout: float = 5.0):
         return json.loads(r.read().decode() or "{}")
 
 
-def gateway_config(sink_port: int, egress: str, extra_yaml: str = "") -> str:
+def gateway_config(sink_port: int, egress: str, extra_yaml: str = "", export=None) -> str:
     digest = hashlib.sha256(API_KEY.encode()).hexdigest()
+    ex = {"max_batch_events": 500, "linger": "200ms"}
+    ex.update(export or {})
     return "\n".join([
         "server:",
         '  grpc_listen: "127.0.0.1:0"',
@@ -142,8 +144,7 @@ def gateway_config(sink_port: int, egress: str, extra_yaml: str = "") -> str:
         "      secret_key: sk-lf-bench",
         "    egress: %s" % egress,
         "export:",
-        "  max_batch_events: 500",
-        "  linger: 200ms",
+    ] + ["  %s: %s" % kv for kv in ex.items()] + [
         "logging:",
         "  level: info",  # the port comes from the "tracegate listening" info line
         extra_yaml,

@@ -8,6 +8,7 @@ import subprocess
 import time
 
 import benchlib as bl
+import perfprofile as prof
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIG_PROTO = os.path.join(ROOT, "proto", "tracegate", "config", "v1", "config.proto")
@@ -27,13 +28,19 @@ SCENARIOS = [
          about="in-process dedupe+queue, legacy /api/public/ingestion egress"),
     dict(name="embedded/otlp jemalloc", egress="otlp", preload="jemalloc",
          about="embedded/otlp with jemalloc preloaded into the gateway (allocator experiment)"),
+    dict(name="embedded/otlp 2 exp", egress="otlp", export={"workers_per_route": 2},
+         about="embedded/otlp with export.workers_per_route: 2 (export in parallel)"),
     dict(name="embedded/otlp unary", egress="otlp", protocol="unary",
          about="as embedded/otlp, unary Ingest calls instead of a stream"),
     dict(name="embedded/otlp mixed", egress="otlp", mix="span:85,generation:10,score:5",
          duplicates=0.05, workspaces=4,
          about="85% spans, 10% 4 KB chat generations, 5% scores; 5% duplicates; 4 workspaces"),
+    dict(name="privacy/off", egress="otlp", requires="privacy", extra_key="privacy_off",
+         mix="span:85,generation:10,score:5",
+         about="privacy policy that keeps everything (capture full, user ids kept), mixed events"),
     dict(name="privacy/mask", egress="otlp", requires="privacy", extra_key="privacy_mask",
-         about="embedded/otlp with the privacy policy masking PII and hashing user ids"),
+         mix="span:85,generation:10,score:5",
+         about="privacy defaults: PII masked in inputs/outputs, user ids HMAC-hashed, enrichment"),
     dict(name="redis/otlp", egress="otlp", requires="redis", redis=True,
          about="Redis dedupe + durable stream queue (AOF everysec), OTLP egress"),
     dict(name="redis/legacy", egress="legacy", requires="redis", redis=True,
@@ -57,10 +64,12 @@ def extra_yaml(key: str, redis_port: int = 0) -> str:
     """YAML sections for features whose schema lives in config.proto (see docs)."""
     if key == "redis":
         return "\n".join(["redis:", '  url: "redis://127.0.0.1:%d"' % redis_port])
+    secret = '  hmac_secret: "bench-hmac-secret-0123456789abcdef"'
+    if key == "privacy_off":
+        return "\n".join(["privacy:", secret, "  user_id: keep", "  capture: full",
+                          "  allow_structured_metadata: true", "  enrich: false"])
     if key == "privacy_mask":
-        path = os.path.join(HERE, "privacy_mask.yaml")
-        with open(path) as f:
-            return f.read()
+        return "\n".join(["privacy:", secret, "  capture: mask", "  user_id: hash"])
     return ""
 
 
@@ -83,6 +92,7 @@ class Runner:
         self.t, self.tmp, self.duration, self.warmup = tools, tmp, duration, warmup
         self.batch, self.quick = batch, quick
         self.seq = 0
+        self.profile = False  # perf-profile the gateway at the 50% load point
 
     def _log(self, name: str) -> str:
         self.seq += 1
@@ -115,7 +125,7 @@ class Runner:
 
     # ---- one load point --------------------------------------------------------------
     def load(self, targets, pids, sink_port=None, redis=None, rate=0.0, protocol="stream",
-             mix="span", duplicates=0.0, workspaces=1, duration=None):
+             mix="span", duplicates=0.0, workspaces=1, duration=None, profile_pid=None):
         duration = duration or self.duration
         conns = max(2, len(targets))
         argv = [self.t.loadgen, "--target=" + ",".join(targets), "--api_key=" + bl.API_KEY,
@@ -136,8 +146,15 @@ class Runner:
 
         start = time.time()
         sampler = bl.Sampler(start + self.warmup, start + self.warmup + duration, probe)
+        perf, perf_data = None, None
+        if profile_pid:
+            perf_data = os.path.join(self.tmp, "perf-%d.data" % profile_pid)
+            perf = bl.Sampler(start + self.warmup, start + self.warmup,
+                              lambda: prof.record(profile_pid, duration, perf_data))
         out = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 120)
         v0, v1 = sampler.join()
+        if perf:
+            perf.join()[0].wait()
         if out.returncode != 0:
             raise RuntimeError("loadgen failed: %s" % out.stderr.strip()[-500:])
         r = json.loads(out.stdout.strip().splitlines()[-1])
@@ -158,12 +175,30 @@ class Runner:
             expect = r["accepted_events_per_s"]
             sustained = min(expect, delivered) if expect else delivered
         point["sustained"] = sustained
+        if sink_port:
+            point["drain_s"] = self._drain(sink_port, pids)
+        if perf_data and os.path.exists(perf_data):
+            point["profile"] = prof.breakdown(perf_data)
         if redis:
             point["redis_cpu_us_per_event"] = (
                 1e6 * (v1["redis_cpu"] - v0["redis_cpu"]) / answered if answered else None)
             point["redis_cmds_per_event"] = (
                 (v1["redis_calls"] - v0["redis_calls"]) / answered if answered else None)
         return point
+
+    def _drain(self, sink_port, pids, timeout=120.0) -> float:
+        """Waits until the sink stops receiving (the gateway's queue is empty again), so
+        that the next load point does not pay for this one's backlog. Returns seconds."""
+        start = time.time()
+        last, quiet = -1, 0
+        while time.time() - start < timeout:
+            events = bl.http_json("http://127.0.0.1:%d/stats" % sink_port)["events"]
+            quiet = quiet + 1 if events == last else 0
+            if quiet >= 3:  # 0.6 s without a delivery (linger is 200 ms)
+                break
+            last = events
+            time.sleep(0.2)
+        return time.time() - start
 
     # ---- scenarios ---------------------------------------------------------------------
     def run(self, s: dict, soak: float = 0) -> dict:
@@ -184,9 +219,12 @@ class Runner:
     def _preload(name) -> str:
         return next((p for p in PRELOADS.get(name or "", []) if os.path.exists(p)), "")
 
-    def _latency_points(self, result, rate_max, run):
+    def _latency_points(self, result, rate_max, run, profile_pid=None):
         for key, share in (("p50", 0.5), ("p80", 0.8)):
-            point = run(rate=share * rate_max)
+            if key == "p50" and profile_pid:
+                point = run(rate=share * rate_max, profile_pid=profile_pid)
+            else:
+                point = run(rate=share * rate_max)
             point["offered_per_s"] = share * rate_max
             result[key] = point
 
@@ -217,7 +255,7 @@ class Runner:
                 procs.append(rp)
                 redis = (rp.pid, rport)
                 extra += "\n" + extra_yaml("redis", rport)
-            config = bl.gateway_config(sink_port, s["egress"], extra)
+            config = bl.gateway_config(sink_port, s["egress"], extra, s.get("export"))
             gateways = []
             for _ in range(s.get("replicas", 1)):
                 gp, gport = self.start_gateway(config, self._preload(s.get("preload")))
@@ -229,8 +267,13 @@ class Runner:
                       mix=s.get("mix", "span"), duplicates=s.get("duplicates", 0.0),
                       workspaces=s.get("workspaces", 1))
             result["max"] = self.load(targets, pids, **kw)
+            if redis and not result["max"].get("redis_cmds_per_event"):
+                raise RuntimeError("Redis is configured but the gateway sent it no commands "
+                                   "(is Redis wired into gateway/server in this build?)")
             self._latency_points(result, result["max"]["sustained"],
-                                 lambda rate: self.load(targets, pids, rate=rate, **kw))
+                                 lambda rate, **more: self.load(targets, pids, rate=rate,
+                                                                **kw, **more),
+                                 profile_pid=pids[0] if self.profile else None)
             if soak:
                 result["soak"] = self._soak(targets, pids, kw, 0.8 * result["max"]["sustained"],
                                             soak)

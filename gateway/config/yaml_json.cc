@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "yaml-cpp/eventhandler.h"
 #include "yaml-cpp/yaml.h"
 
 namespace tracegate::config {
@@ -19,6 +21,35 @@ namespace {
 constexpr int kMaxDepth = 64;
 constexpr int64_t kMaxNodes = 100000;
 constexpr char kStrTag[] = "tag:yaml.org,2002:str";
+
+// Counts the documents of a YAML stream, stopping at two. yaml-cpp 0.7's LoadAll() never
+// returns for some malformed streams (e.g. a lone ","; jbeder/yaml-cpp#1040, fixed upstream
+// after 0.8 by #1319): its document loop keeps producing empty documents. Found by the
+// config_yaml fuzz target; the bounded loop here cannot hang.
+class IgnoreEvents final : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+int CountDocuments(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  IgnoreEvents events;
+  int n = 0;
+  while (n < 2 && parser.HandleNextDocument(events)) ++n;
+  return n;
+}
 
 bool IsDigits(absl::string_view s) {
   if (s.empty()) return false;
@@ -194,7 +225,11 @@ absl::StatusOr<nlohmann::json> YamlToJson(absl::string_view yaml, const EnvLooku
                                           YamlFacts* facts) {
   std::vector<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(std::string(yaml));
+    const std::string text(yaml);
+    if (CountDocuments(text) > 1) {
+      return absl::InvalidArgumentError("the file must hold exactly one YAML document");
+    }
+    docs.push_back(YAML::Load(text));
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(
         absl::StrCat("line ", e.mark.line + 1, ", column ", e.mark.column + 1, ": ", e.msg));

@@ -235,6 +235,9 @@ func TestRejectedCountedLoggedOnce(t *testing.T) {
 	if s.Rejected != 2 || s.Sent != 1 || log.count("REJECTED InvalidArgument") != 1 || log.count("end_time") != 1 {
 		t.Fatalf("stats %+v log %v", s, log.lines)
 	}
+	if st, _ := rec.WaitFor(map[string]int{"observations": 1}, 15); st.Counts["observations"] != 1 {
+		t.Fatalf("stored %d", st.Counts["observations"])
+	}
 }
 
 func TestWrongKeyOneWarning(t *testing.T) {

@@ -95,6 +95,7 @@ absl::Status IngestPipeline::Process(const core::Principal& principal,
   OutcomeTally tally;
   response.mutable_results()->Reserve(n);
 
+  const RequestContext request_context{request.request_id(), request.app_id()};
   // 1. Per event: workspace, permission, route, validation. Group survivors by workspace.
   std::vector<std::pair<std::string, std::vector<Candidate>>> by_workspace;
   std::vector<std::string> denied_workspaces;
@@ -140,7 +141,7 @@ absl::Status IngestPipeline::Process(const core::Principal& principal,
       continue;
     }
     if (options_.policy) {
-      absl::StatusOr<bool> keep = options_.policy(ev, *route);
+      absl::StatusOr<bool> keep = options_.policy(ev, *route, request_context);
       if (!keep.ok()) {
         Reject(result, keep.status().code(), keep.status().message());
         tally.Add(ws_label, core::EventOutcome::kRejected, ReasonClass(keep.status().code()));

@@ -40,12 +40,19 @@ namespace tracegate::receive {
 using RouteLookup =
     std::function<std::shared_ptr<const core::RouteTarget>(absl::string_view workspace)>;
 using EventValidator = std::function<absl::Status(const tracegate::v1::TraceEvent&, absl::Time)>;
+// Request-level values for the policy (IngestRequest.request_id / app_id; may be empty).
+// Valid during the policy call only.
+struct RequestContext {
+  absl::string_view request_id;
+  absl::string_view app_id;
+};
 // Rewrites a valid event in place before it is deduped and queued (privacy/ enrichment).
 // Returns false to drop the event on purpose (sampling): the client still gets ACCEPTED,
 // nothing is forwarded, and telemetry counts it as accepted with reason "sampled".
 // An error status rejects the event with that status. Optional (unset = keep as is).
 using EventPolicy = std::function<absl::StatusOr<bool>(tracegate::v1::TraceEvent& event,
-                                                       const core::RouteTarget& route)>;
+                                                       const core::RouteTarget& route,
+                                                       const RequestContext& request)>;
 
 struct IngestPipelineOptions {
   RouteLookup route;

@@ -13,6 +13,7 @@
 #include "gateway/export/route_exporter.h"
 #include "gateway/observability/log.h"
 #include "gateway/observability/prometheus_telemetry.h"
+#include "gateway/privacy/policy_set.h"
 #include "gateway/receive/ingest_pipeline.h"
 #include "gateway/receive/ingest_service.h"
 #include "gateway/receive/worker_pool.h"
@@ -58,6 +59,17 @@ struct Gateway::Impl {
       return validator->Validate(ev, now);
     };
     popts.store = stores.store.get();
+    // Privacy and enrichment policies of this config version, one per route.
+    auto policies = privacy::PolicySet::Create(snap.config);
+    if (!policies.ok()) return policies.status();
+    for (const std::string& w : (*policies)->warnings()) log::Warn(w);
+    std::shared_ptr<const privacy::PolicySet> policy_set = *std::move(policies);
+    popts.policy = [policy_set](tracegate::v1::TraceEvent& ev, const core::RouteTarget& route,
+                                const receive::RequestContext& request) -> absl::StatusOr<bool> {
+      const privacy::Policy* policy = policy_set->Find(route.name);
+      if (policy == nullptr) return true;
+      return policy->Apply(ev, privacy::RequestInfo{request.request_id, request.app_id});
+    };
     popts.telemetry = telemetry.get();
     popts.clock = clock;
     popts.max_events_per_batch = snap.config.limits().max_events_per_batch();

@@ -27,6 +27,11 @@ TRACE_ATTRS = {"name": "rag-query", "userId": "user-42", "sessionId": "sess-7",
                "tags": ["env:test", "service:rag"]}
 
 
+def is_user_hash(value) -> bool:
+    return isinstance(value, str) and len(value) == 64 and value != "user-42" and all(
+        c in "0123456789abcdef" for c in value)
+
+
 def nested_trace(trace_id=TRACE_ID, prefix="ev"):
     """A trace with chain → retriever, chain → generation → tool, an event, and a score."""
     def obs(eid, body):
@@ -90,8 +95,10 @@ def test_nested_trace_arrives_over_otlp_with_score_over_ingestion(emu, start_gat
         assert obs[oid]["traceId"] == TRACE_ID
         # v4 stores trace attributes per row: every span carries them.
         ta = obs[oid]["traceAttributes"]
-        assert ta["name"] == "rag-query" and ta["userId"] == "user-42"
-        assert ta["sessionId"] == "sess-7" and sorted(ta["tags"]) == ["env:test", "service:rag"]
+        # Default privacy policy (docs/privacy.md): user ids are HMAC-hashed, ws: tag added.
+        assert ta["name"] == "rag-query" and is_user_hash(ta["userId"])
+        assert ta["sessionId"] == "sess-7"
+        assert sorted(ta["tags"]) == ["env:test", "service:rag", "ws:alpha"]
     gen = obs[GEN]
     assert gen["model"] == "gpt-4o-mini"
     assert gen["usageDetails"] == {"input": 10, "output": 5, "total": 15}
@@ -105,8 +112,8 @@ def test_nested_trace_arrives_over_otlp_with_score_over_ingestion(emu, start_gat
     assert obs[EVENT]["level"] == "WARNING" and obs[EVENT]["statusMessage"] == "cold cache"
     assert obs[EVENT]["startTime"] == obs[EVENT]["endTime"]
     trace = state["traces"][TRACE_ID]
-    assert trace["name"] == "rag-query" and trace["userId"] == "user-42"
-    assert set(trace["tags"]) == {"env:test", "service:rag"}
+    assert trace["name"] == "rag-query" and trace["userId"] == ta["userId"]
+    assert set(trace["tags"]) == {"env:test", "service:rag", "ws:alpha"}
     score = next(iter(state["scores"].values()))
     assert score["traceId"] == TRACE_ID and score["value"] == 0.9 and score["name"] == "faithfulness"
     otel = [r for r in state["requests"] if r["endpoint"] == "otel"]

@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gateway/dedupe/memory_deduper.h"
 #include "gateway/queue/memory_queue.h"
 #include "gmock/gmock.h"
@@ -223,11 +224,12 @@ TEST_F(IngestPipelineTest, PolicyRewritesDropsOrRejects) {
     return routes_["alpha"];
   };
   o.validate = [](const tracegate::v1::TraceEvent&, absl::Time) { return absl::OkStatus(); };
-  o.policy = [](tracegate::v1::TraceEvent& e, const core::RouteTarget& route)
-      -> absl::StatusOr<bool> {
+  o.policy = [](tracegate::v1::TraceEvent& e, const core::RouteTarget& route,
+                const RequestContext& request) -> absl::StatusOr<bool> {
     if (e.event_id() == "drop") return false;
     if (e.event_id() == "refuse") return absl::InvalidArgumentError("policy: refused");
-    e.mutable_observation()->set_name("rewritten-for-" + route.name);
+    e.mutable_observation()->set_name(absl::StrCat("rewritten-for-", route.name, "/",
+                                                   request.request_id, "/", request.app_id));
     return true;
   };
   o.deduper = &deduper_;
@@ -235,6 +237,8 @@ TEST_F(IngestPipelineTest, PolicyRewritesDropsOrRejects) {
   auto pipeline = *IngestPipeline::Create(std::move(o));
   tracegate::v1::IngestRequest req;
   req.set_default_workspace("alpha");
+  req.set_request_id("req-7");
+  req.set_app_id("app-3");
   *req.add_events() = Span("keep");
   *req.add_events() = Span("drop");
   *req.add_events() = Span("refuse");
@@ -247,7 +251,7 @@ TEST_F(IngestPipelineTest, PolicyRewritesDropsOrRejects) {
   auto entries = queue_->Read("alpha", 10, absl::ZeroDuration());
   ASSERT_EQ(entries->size(), 1u);
   ASSERT_EQ((*entries)[0].batch.events_size(), 1);
-  EXPECT_EQ((*entries)[0].batch.events(0).observation().name(), "rewritten-for-alpha");
+  EXPECT_EQ((*entries)[0].batch.events(0).observation().name(), "rewritten-for-alpha/req-7/app-3");
 }
 
 }  // namespace

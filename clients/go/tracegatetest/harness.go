@@ -252,6 +252,12 @@ func GatewayConfig(langfuseURL, grpcListen string) string {
 		"  linger: 20ms",
 		"  initial_backoff: 100ms",
 		"  max_backoff: 2s",
+		// The gateway hashes user ids, masks PII and adds default tags unless told otherwise
+		// (docs/privacy.md); tests here check what the client sends, so that is turned off.
+		"privacy:",
+		"  user_id: keep",
+		"  capture: full",
+		"  enrich: false",
 		"",
 	}, "\n")
 }

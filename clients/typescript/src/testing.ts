@@ -203,6 +203,12 @@ export function gatewayConfig(langfuseUrl: string, grpcListen = "127.0.0.1:0"): 
     "  linger: 20ms",
     "  initial_backoff: 100ms",
     "  max_backoff: 2s",
+    // The gateway hashes user ids, masks PII and adds default tags unless told otherwise
+    // (docs/privacy.md); tests here check what the client sends, so that is turned off.
+    "privacy:",
+    "  user_id: keep",
+    "  capture: full",
+    "  enrich: false",
     "",
   ].join("\n");
 }

@@ -88,6 +88,12 @@ def _read_line(stream, prefix: bytes, deadline_s: float) -> bytes:
         buf += chunk
 
 
+# The gateway hashes user ids, masks PII and adds default tags unless told otherwise
+# (docs/privacy.md); the recorder shows what a client sends, so it turns that off unless
+# extra_config has its own `privacy:` section.
+_PASS_THROUGH_PRIVACY = ["privacy:", "  user_id: keep", "  capture: full", "  enrich: false"]
+
+
 class Recorder:
     """A gateway on 127.0.0.1 that delivers to a recording Langfuse emulator."""
 
@@ -145,7 +151,8 @@ class Recorder:
             "  linger: 20ms",
             "  initial_backoff: 50ms",
             "  max_backoff: 1s",
-        ]) + "\n" + self.extra_config
+        ] + ([] if "privacy:" in self.extra_config else _PASS_THROUGH_PRIVACY)) + "\n" + \
+            self.extra_config
 
     def start_gateway(self) -> None:
         """Starts the gateway (again on the same port after stop_gateway())."""

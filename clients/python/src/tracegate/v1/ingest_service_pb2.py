@@ -26,7 +26,7 @@ from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb
 from tracegate.v1 import trace_event_pb2 as tracegate_dot_v1_dot_trace__event__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!tracegate/v1/ingest_service.proto\x12\x0ctracegate.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1etracegate/v1/trace_event.proto\"f\n\rIngestRequest\x12(\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x18.tracegate.v1.TraceEvent\x12\x19\n\x11\x64\x65\x66\x61ult_workspace\x18\x02 \x01(\t\x12\x10\n\x08\x62\x61tch_id\x18\x03 \x01(\x04\"\x85\x01\n\x0eIngestResponse\x12*\n\x07results\x18\x01 \x03(\x0b\x32\x19.tracegate.v1.EventResult\x12\x10\n\x08\x62\x61tch_id\x18\x02 \x01(\x04\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x03 \x01(\r\x12\x11\n\tduplicate\x18\x04 \x01(\r\x12\x10\n\x08rejected\x18\x05 \x01(\r\"\x98\x01\n\x0b\x45ventResult\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12)\n\x06status\x18\x02 \x01(\x0e\x32\x19.tracegate.v1.EventStatus\x12\x0c\n\x04\x63ode\x18\x03 \x01(\x05\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12.\n\x0bretry_after\x18\x05 \x01(\x0b\x32\x19.google.protobuf.Duration*}\n\x0b\x45ventStatus\x12\x1c\n\x18\x45VENT_STATUS_UNSPECIFIED\x10\x00\x12\x19\n\x15\x45VENT_STATUS_ACCEPTED\x10\x01\x12\x1a\n\x16\x45VENT_STATUS_DUPLICATE\x10\x02\x12\x19\n\x15\x45VENT_STATUS_REJECTED\x10\x03\x32\xa3\x01\n\rIngestService\x12\x43\n\x06Ingest\x12\x1b.tracegate.v1.IngestRequest\x1a\x1c.tracegate.v1.IngestResponse\x12M\n\x0cIngestStream\x12\x1b.tracegate.v1.IngestRequest\x1a\x1c.tracegate.v1.IngestResponse(\x01\x30\x01\x42W\n\x10\x64\x65v.tracegate.v1P\x01ZAgithub.com/tracegate/tracegate/clients/go/tracegatev1;tracegatev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!tracegate/v1/ingest_service.proto\x12\x0ctracegate.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1etracegate/v1/trace_event.proto\"\x8a\x01\n\rIngestRequest\x12(\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x18.tracegate.v1.TraceEvent\x12\x19\n\x11\x64\x65\x66\x61ult_workspace\x18\x02 \x01(\t\x12\x10\n\x08\x62\x61tch_id\x18\x03 \x01(\x04\x12\x12\n\nrequest_id\x18\x04 \x01(\t\x12\x0e\n\x06\x61pp_id\x18\x05 \x01(\t\"\x85\x01\n\x0eIngestResponse\x12*\n\x07results\x18\x01 \x03(\x0b\x32\x19.tracegate.v1.EventResult\x12\x10\n\x08\x62\x61tch_id\x18\x02 \x01(\x04\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x03 \x01(\r\x12\x11\n\tduplicate\x18\x04 \x01(\r\x12\x10\n\x08rejected\x18\x05 \x01(\r\"\x98\x01\n\x0b\x45ventResult\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\t\x12)\n\x06status\x18\x02 \x01(\x0e\x32\x19.tracegate.v1.EventStatus\x12\x0c\n\x04\x63ode\x18\x03 \x01(\x05\x12\x0e\n\x06reason\x18\x04 \x01(\t\x12.\n\x0bretry_after\x18\x05 \x01(\x0b\x32\x19.google.protobuf.Duration*}\n\x0b\x45ventStatus\x12\x1c\n\x18\x45VENT_STATUS_UNSPECIFIED\x10\x00\x12\x19\n\x15\x45VENT_STATUS_ACCEPTED\x10\x01\x12\x1a\n\x16\x45VENT_STATUS_DUPLICATE\x10\x02\x12\x19\n\x15\x45VENT_STATUS_REJECTED\x10\x03\x32\xa3\x01\n\rIngestService\x12\x43\n\x06Ingest\x12\x1b.tracegate.v1.IngestRequest\x1a\x1c.tracegate.v1.IngestResponse\x12M\n\x0cIngestStream\x12\x1b.tracegate.v1.IngestRequest\x1a\x1c.tracegate.v1.IngestResponse(\x01\x30\x01\x42W\n\x10\x64\x65v.tracegate.v1P\x01ZAgithub.com/tracegate/tracegate/clients/go/tracegatev1;tracegatev1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,14 +34,14 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tracegate.v1.ingest_service
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'\n\020dev.tracegate.v1P\001ZAgithub.com/tracegate/tracegate/clients/go/tracegatev1;tracegatev1'
-  _globals['_EVENTSTATUS']._serialized_start=510
-  _globals['_EVENTSTATUS']._serialized_end=635
-  _globals['_INGESTREQUEST']._serialized_start=115
-  _globals['_INGESTREQUEST']._serialized_end=217
-  _globals['_INGESTRESPONSE']._serialized_start=220
-  _globals['_INGESTRESPONSE']._serialized_end=353
-  _globals['_EVENTRESULT']._serialized_start=356
-  _globals['_EVENTRESULT']._serialized_end=508
-  _globals['_INGESTSERVICE']._serialized_start=638
-  _globals['_INGESTSERVICE']._serialized_end=801
+  _globals['_EVENTSTATUS']._serialized_start=547
+  _globals['_EVENTSTATUS']._serialized_end=672
+  _globals['_INGESTREQUEST']._serialized_start=116
+  _globals['_INGESTREQUEST']._serialized_end=254
+  _globals['_INGESTRESPONSE']._serialized_start=257
+  _globals['_INGESTRESPONSE']._serialized_end=390
+  _globals['_EVENTRESULT']._serialized_start=393
+  _globals['_EVENTRESULT']._serialized_end=545
+  _globals['_INGESTSERVICE']._serialized_start=675
+  _globals['_INGESTSERVICE']._serialized_end=838
 # @@protoc_insertion_point(module_scope)

@@ -23,14 +23,18 @@ EVENT_STATUS_DUPLICATE: EventStatus
 EVENT_STATUS_REJECTED: EventStatus
 
 class IngestRequest(_message.Message):
-    __slots__ = ("events", "default_workspace", "batch_id")
+    __slots__ = ("events", "default_workspace", "batch_id", "request_id", "app_id")
     EVENTS_FIELD_NUMBER: _ClassVar[int]
     DEFAULT_WORKSPACE_FIELD_NUMBER: _ClassVar[int]
     BATCH_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    APP_ID_FIELD_NUMBER: _ClassVar[int]
     events: _containers.RepeatedCompositeFieldContainer[_trace_event_pb2.TraceEvent]
     default_workspace: str
     batch_id: int
-    def __init__(self, events: _Optional[_Iterable[_Union[_trace_event_pb2.TraceEvent, _Mapping]]] = ..., default_workspace: _Optional[str] = ..., batch_id: _Optional[int] = ...) -> None: ...
+    request_id: str
+    app_id: str
+    def __init__(self, events: _Optional[_Iterable[_Union[_trace_event_pb2.TraceEvent, _Mapping]]] = ..., default_workspace: _Optional[str] = ..., batch_id: _Optional[int] = ..., request_id: _Optional[str] = ..., app_id: _Optional[str] = ...) -> None: ...
 
 class IngestResponse(_message.Message):
     __slots__ = ("results", "batch_id", "accepted", "duplicate", "rejected")

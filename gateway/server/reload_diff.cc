@@ -78,6 +78,20 @@ std::vector<std::string> DescribeChanges(const Config& old, const Config& next) 
     changes.push_back("export: changed (routes get new exporters)");
   }
   if (old.logging().level() != next.logging().level()) changes.push_back("logging.level: changed");
+  if (const FieldDescriptor* privacy = Config::descriptor()->FindFieldByName("privacy");
+      privacy != nullptr && !FieldEquals(old, next, privacy)) {
+    changes.push_back("privacy: changed");
+  }
+  // A route's own privacy policy (the rest of a route is reported by ExporterSet::Commit).
+  const FieldDescriptor* route_privacy =
+      tracegate::config::v1::Route::descriptor()->FindFieldByName("privacy");
+  for (const auto& r : next.routes()) {
+    for (const auto& o : old.routes()) {
+      if (route_privacy != nullptr && o.name() == r.name() && !FieldEquals(o, r, route_privacy)) {
+        changes.push_back(absl::StrCat("route \"", r.name(), "\": privacy changed"));
+      }
+    }
+  }
   if (old.security().admin_key_sha256() != next.security().admin_key_sha256()) {
     changes.push_back("security.admin_key_sha256: changed");
   }

@@ -3,7 +3,8 @@
 // DescribeChanges(): the hot-reloaded sections that differ, e.g. "api_keys: added \"ci\"",
 // "api_keys: removed \"old\"", "api_keys: \"svc\" changed" (new digest or workspaces),
 // "limits: changed", "rate_limits: changed", "logging.level: changed",
-// "security.admin_key_sha256: changed". Routes are reported by ExporterSet::Commit.
+// "security.admin_key_sha256: changed", "privacy: changed", "route \"a\": privacy changed".
+// Other route changes are reported by ExporterSet::Commit.
 // RestartOnlyChanges(): "<key path>: changed; takes effect after a restart" for every other
 // changed setting (listen addresses, TLS files, connection settings, threads, dedupe, queue,
 // and any section not in kHotReloadedSections). Never quotes values, only key paths and key
@@ -17,9 +18,10 @@
 
 namespace tracegate::server {
 
-// Top-level config sections that a reload applies without a restart.
-inline constexpr const char* kHotReloadedSections[] = {"api_keys", "routes",  "limits",
-                                                       "rate_limits", "export", "logging"};
+// Top-level config sections that a reload applies without a restart (privacy: the pipeline
+// of each snapshot builds its own policies).
+inline constexpr const char* kHotReloadedSections[] = {
+    "api_keys", "routes", "limits", "rate_limits", "export", "logging", "privacy"};
 
 std::vector<std::string> DescribeChanges(const tracegate::config::v1::Config& old,
                                          const tracegate::config::v1::Config& next);

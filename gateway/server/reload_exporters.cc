@@ -11,8 +11,13 @@ namespace {
 
 using google::protobuf::util::MessageDifferencer;
 
+// Whether the exporter of `a` can serve `b` unchanged. A route's privacy policy acts before
+// events are queued (in the pipeline), so it does not make a new exporter.
 bool SameTarget(const ExporterSet::Entry& a, const ExporterSet::Entry& b) {
-  return MessageDifferencer::Equals(a.route_config, b.route_config) &&
+  MessageDifferencer route_differ;
+  const auto* privacy = a.route_config.GetDescriptor()->FindFieldByName("privacy");
+  if (privacy != nullptr) route_differ.IgnoreField(privacy);
+  return route_differ.Compare(a.route_config, b.route_config) &&
          MessageDifferencer::Equals(a.export_config, b.export_config) &&
          a.public_key == b.public_key && a.secret_key == b.secret_key;
 }

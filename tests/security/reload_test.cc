@@ -182,6 +182,23 @@ TEST(ReloadTest, SettingsThatNeedARestartAreReported) {
   EXPECT_THAT(result->warnings, Contains("dedupe.window: changed; takes effect after a restart"));
 }
 
+TEST(ReloadTest, PrivacyChangesApplyWithoutNewExporters) {
+  TestGateway gw(BaseYaml());
+  ASSERT_TRUE(gw.Start());
+  std::string yaml = BaseYaml("privacy:\n  user_id: drop\n");
+  yaml.replace(yaml.find("export:"), 0, "    privacy: {user_id: keep}\n");
+  gw.SetYaml(yaml);
+  auto result = gw.gateway().Reload();
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_THAT(result->changes, Contains("privacy: changed"));
+  EXPECT_THAT(result->changes, Contains("route \"main\": privacy changed"));
+  EXPECT_THAT(result->changes,
+              ::testing::Not(Contains("route \"main\": target changed, new exporter")));
+  for (const std::string& w : result->warnings) {
+    EXPECT_THAT(w, ::testing::Not(HasSubstr("privacy"))) << w;
+  }
+}
+
 class AdminReloadTest : public ::testing::Test {
  protected:
   static std::string AdminYaml() {

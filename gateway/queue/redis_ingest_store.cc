@@ -4,7 +4,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "gateway/redis/entry_codec.h"
 
 namespace tracegate::queue {
 
@@ -25,15 +24,15 @@ absl::StatusOr<core::IngestResult> RedisIngestStore::DedupeAndAppend(
   std::vector<absl::string_view> ids;
   ids.reserve(batch.events_size());
   for (const auto& e : batch.events()) ids.push_back(e.event_id());
-  std::string buffer;
-  std::vector<absl::string_view> records;
-  redis::EncodeRecords(batch, &buffer, &records);
+  std::string payload;
+  batch.SerializeToString(&payload);
 
   redis::DedupeCall call;
   call.route = route;
   call.workspace = workspace;
   call.ids = ids;
-  call.records = records;
+  call.append = true;
+  call.payload = payload;
   call.cap = options_.max_events_per_route;
   call.now = options_.clock->Now();
   absl::StatusOr<redis::DedupeResult> r =

@@ -1,9 +1,9 @@
 // The Redis ingest store: dedupe and queue a request batch in ONE Redis round trip.
 //
 // DedupeAndAppend() runs the dedupe script of gateway/redis/dedupe_script.h in append mode:
-// it looks the batch's event ids up in the workspace's dedupe hashes, XADDs one entry holding
-// exactly the new events to the route's stream (after the cap check) and records the new ids,
-// atomically. So there is no moment where ids are marked but their events not stored, or the
+// in one MULTI/EXEC it stores the batch's payload, looks the event ids up in the workspace's
+// dedupe hashes, XADDs one entry for the new events to the route's stream (after the cap
+// check) and records the new ids, atomically. So there is no moment where ids are marked but their events not stored, or the
 // other way round, whichever replica or thread runs next. Keys: redis/keys.h (all under the
 // route's hash tag, one Cluster slot).
 //

@@ -26,6 +26,13 @@ using redis::ReplyString;
 
 // A released entry's idle time: far above any claim timeout, so every replica may take it.
 constexpr int64_t kReleasedIdleMs = int64_t{10} * 24 * 3600 * 1000;
+// How long a staged payload lives if its script never ran (see dedupe_script.cc).
+constexpr int64_t kStagedPayloadTtlMs = 600'000;
+
+std::string RandomToken() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return absl::StrFormat("%016x%016x", rng(), rng());
+}
 
 std::string DefaultConsumer() {
   char host[256] = {0};
@@ -40,20 +47,23 @@ absl::Time EntryTime(absl::string_view id) {
   return absl::FromUnixMillis(ms);
 }
 
-// One stream entry [id, [field, value, ...]] → QueueEntry. False when it cannot be parsed.
-bool ParseEntry(const redisReply* e, int64_t delivery_count, core::QueueEntry* out) {
-  const absl::string_view id = ReplyString(ReplyAt(e, 0));
+// A stream entry [id, [field, value, ...]]; false when it has no id.
+bool ParseFields(const redisReply* e, std::string* id, int64_t* events, std::string* key,
+                 std::string* skip) {
+  *id = std::string(ReplyString(ReplyAt(e, 0)));
   const redisReply* fields = ReplyAt(e, 1);
-  if (id.empty()) return false;
-  out->id = std::string(id);
-  out->delivery_count = delivery_count;
-  out->enqueued_at = EntryTime(id);
   for (size_t i = 0; i + 1 < ReplySize(fields); i += 2) {
-    if (ReplyString(ReplyAt(fields, i)) == "b") {
-      return redis::ParseRecords(ReplyString(ReplyAt(fields, i + 1)), &out->batch);
+    const absl::string_view name = ReplyString(ReplyAt(fields, i));
+    const absl::string_view value = ReplyString(ReplyAt(fields, i + 1));
+    if (name == "n") {
+      if (!absl::SimpleAtoi(value, events)) *events = -1;
+    } else if (name == "k") {
+      *key = std::string(value);
+    } else if (name == "skip") {
+      *skip = std::string(value);
     }
   }
-  return false;
+  return !id->empty();
 }
 
 }  // namespace
@@ -92,16 +102,20 @@ RedisQueue::RouteState& RedisQueue::StateLocked(absl::string_view route) {
 absl::Status RedisQueue::Append(absl::string_view route, tracegate::v1::IngestRequest batch) {
   if (closed_.load()) return absl::UnavailableError("queue is closed (shutting down)");
   std::string payload;
-  payload.reserve(batch.ByteSizeLong() + 16);
   batch.SerializeToString(&payload);
+  const std::string key = options_.keys.Payload(route, RandomToken());
+  Args stage{"SET", key, payload, "PX"};
+  stage.Add(kStagedPayloadTtlMs);
+  const Args* prelude[] = {&stage};
   Args args;
-  args.AddOwned(options_.keys.Stream(route)).AddOwned(options_.keys.Events(route));
-  args.Add(options_.max_events_per_route).Add(int64_t{batch.events_size()}).Add(payload);
-  absl::StatusOr<redis::ReplyPtr> r = client_.Eval(scripts::Append(), 2, args);
+  args.AddOwned(options_.keys.Stream(route)).AddOwned(options_.keys.Events(route)).Add(key);
+  args.Add(options_.max_events_per_route).Add(int64_t{batch.events_size()});
+  absl::StatusOr<redis::ReplyPtr> r = client_.EvalAtomically(scripts::Append(), prelude, 3, args);
   if (!r.ok()) return r.status();
-  if (ReplyInteger(ReplyAt(r->get(), 0)) == 2) {
+  const redisReply* result = ReplyAt(r->get(), 1);
+  if (ReplyInteger(ReplyAt(result, 0)) == 2) {
     return absl::ResourceExhaustedError(
-        absl::StrCat("route \"", route, "\" queue is full (", ReplyString(ReplyAt(r->get(), 1)),
+        absl::StrCat("route \"", route, "\" queue is full (", ReplyString(ReplyAt(result, 1)),
                      " events queued)"));
   }
   return absl::OkStatus();
@@ -115,13 +129,35 @@ absl::Status RedisQueue::EnsureGroup(absl::string_view route) {
   return absl::OkStatus();
 }
 
-void RedisQueue::Hold(absl::string_view route, const std::vector<core::QueueEntry>& entries,
-                      size_t from) {
+absl::Status RedisQueue::Materialize(absl::string_view route, const std::vector<RawEntry>& raw,
+                                     std::vector<core::QueueEntry>* out) {
+  if (raw.empty()) return absl::OkStatus();
+  Args mget{"MGET"};
+  for (const RawEntry& e : raw) {
+    mget.Add(e.held.payload_key.empty() ? absl::string_view("-")
+                                        : absl::string_view(e.held.payload_key));
+  }
+  // On failure the entries stay pending, unheld: claimable after claim_idle_timeout.
+  absl::StatusOr<redis::ReplyPtr> payloads = client_.Command(mget);
+  if (!payloads.ok()) return payloads.status();
   absl::MutexLock lock(&mu_);
   RouteState& rs = StateLocked(route);
-  for (size_t i = from; i < entries.size(); ++i) {
-    rs.held[entries[i].id] = entries[i].batch.events_size();
+  for (size_t i = 0; i < raw.size(); ++i) {
+    core::QueueEntry entry;
+    entry.id = raw[i].id;
+    entry.delivery_count = raw[i].delivery_count;
+    entry.enqueued_at = EntryTime(entry.id);
+    const redisReply* bytes = ReplyAt(payloads->get(), i);
+    if (bytes == nullptr || bytes->type != REDIS_REPLY_STRING ||
+        !redis::ParsePayload(ReplyString(bytes), raw[i].skip, &entry.batch)) {
+      entry.batch.Clear();
+      log::Error("redis queue: entry without a readable payload; delivered as empty",
+                 {{"route", route}, {"entry", entry.id}, {"payload", raw[i].held.payload_key}});
+    }
+    rs.held[entry.id] = raw[i].held;
+    out->push_back(std::move(entry));
   }
+  return absl::OkStatus();
 }
 
 absl::Status RedisQueue::ClaimIfDue(absl::string_view route, size_t max,
@@ -154,25 +190,24 @@ absl::Status RedisQueue::ClaimIfDue(absl::string_view route, size_t max,
     return r.status();
   }
   const redisReply* reply = r->get();
-  const size_t first = out->size();
+  std::vector<RawEntry> raw;
   for (size_t i = 1; i < ReplySize(reply); ++i) {
     const redisReply* item = ReplyAt(reply, i);
-    core::QueueEntry entry;
-    const bool ok = ParseEntry(item, ReplyInteger(ReplyAt(item, 2)), &entry);
-    if (!ok) {
-      log::Error("redis queue: unreadable entry; delivered as empty",
-                 {{"route", route}, {"entry", entry.id}});
+    RawEntry e;
+    e.delivery_count = ReplyInteger(ReplyAt(item, 2));
+    if (ParseFields(item, &e.id, &e.held.events, &e.held.payload_key, &e.skip)) {
+      raw.push_back(std::move(e));
     }
-    out->push_back(std::move(entry));
   }
-  Hold(route, *out, first);
-  absl::MutexLock lock(&mu_);
-  RouteState& rs = StateLocked(route);
-  rs.claim_cursor = std::string(ReplyString(ReplyAt(reply, 0)));
-  if (rs.claim_cursor.empty()) rs.claim_cursor = "0-0";
-  // A full page may mean more idle entries: look again on the next read.
-  if (out->size() - first >= max || rs.claim_cursor != "0-0") rs.next_claim = absl::InfinitePast();
-  return absl::OkStatus();
+  {
+    absl::MutexLock lock(&mu_);
+    RouteState& rs = StateLocked(route);
+    rs.claim_cursor = std::string(ReplyString(ReplyAt(reply, 0)));
+    if (rs.claim_cursor.empty()) rs.claim_cursor = "0-0";
+    // A full page may mean more idle entries: look again on the next read.
+    if (raw.size() >= max || rs.claim_cursor != "0-0") rs.next_claim = absl::InfinitePast();
+  }
+  return Materialize(route, raw, out);
 }
 
 absl::Status RedisQueue::ReadNew(absl::string_view route, size_t max, absl::Duration wait,
@@ -197,16 +232,15 @@ absl::Status RedisQueue::ReadNew(absl::string_view route, size_t max, absl::Dura
     if (!r.ok()) return r.status();
     // [[stream, [[id, fields], ...]]] or nil on timeout.
     const redisReply* entries = ReplyAt(ReplyAt(r->get(), 0), 1);
-    const size_t first = out->size();
+    std::vector<RawEntry> raw;
     for (size_t i = 0; i < ReplySize(entries); ++i) {
-      core::QueueEntry entry;
-      if (!ParseEntry(ReplyAt(entries, i), 1, &entry)) {
-        log::Error("redis queue: unreadable entry; delivered as empty",
-                   {{"route", route}, {"entry", entry.id}});
+      RawEntry e;
+      if (ParseFields(ReplyAt(entries, i), &e.id, &e.held.events, &e.held.payload_key, &e.skip)) {
+        raw.push_back(std::move(e));
       }
-      out->push_back(std::move(entry));
     }
-    Hold(route, *out, first);
+    absl::Status fetched = Materialize(route, raw, out);
+    if (!fetched.ok()) return fetched;
     if (!out->empty() || closed_.load() || absl::Now() >= deadline) return absl::OkStatus();
   }
 }
@@ -228,24 +262,23 @@ absl::StatusOr<std::vector<core::QueueEntry>> RedisQueue::Read(absl::string_view
   return out;
 }
 
-absl::Status RedisQueue::RunAck(absl::string_view route,
-                                const std::vector<std::pair<std::string, int64_t>>& entries) {
+absl::Status RedisQueue::RunAck(absl::string_view route, const std::vector<AckItem>& entries) {
   Args args;
   args.AddOwned(options_.keys.Stream(route)).AddOwned(options_.keys.Events(route));
   args.Add(redis::kGroup);
-  for (const auto& [id, n] : entries) args.Add(id).Add(n);
+  for (const auto& [id, held] : entries) args.Add(id).Add(held.events).Add(held.payload_key);
   return client_.Eval(scripts::Ack(), 2, args).status();
 }
 
 absl::Status RedisQueue::Ack(absl::string_view route, absl::Span<const std::string> entry_ids) {
   if (entry_ids.empty()) return absl::OkStatus();
-  std::vector<std::pair<std::string, int64_t>> entries;
+  std::vector<AckItem> entries;
   {
     absl::MutexLock lock(&mu_);
     RouteState& rs = StateLocked(route);
     for (const std::string& id : entry_ids) {
       auto it = rs.held.find(id);
-      entries.emplace_back(id, it == rs.held.end() ? -1 : it->second);
+      entries.emplace_back(id, it == rs.held.end() ? Held{} : it->second);
     }
   }
   absl::Status st = RunAck(route, entries);
@@ -298,7 +331,7 @@ void RedisQueue::HeartbeatNow() {
   struct Work {
     std::string route;
     std::vector<std::string> held;
-    std::vector<std::pair<std::string, int64_t>> unacked;
+    std::vector<AckItem> unacked;
   };
   std::vector<Work> work;
   {
@@ -307,7 +340,7 @@ void RedisQueue::HeartbeatNow() {
       if (rs->held.empty() && rs->unacked.empty()) continue;
       Work w{route, {}, std::move(rs->unacked)};
       rs->unacked.clear();
-      for (const auto& [id, n] : rs->held) w.held.push_back(id);
+      for (const auto& item : rs->held) w.held.push_back(item.first);
       work.push_back(std::move(w));
     }
   }
@@ -319,7 +352,7 @@ void RedisQueue::HeartbeatNow() {
                   {{"route", w.route}, {"entries", absl::StrCat(w.unacked.size())}});
         w.unacked.clear();
       } else {
-        for (const auto& [id, n] : w.unacked) w.held.push_back(id);
+        for (const auto& item : w.unacked) w.held.push_back(item.first);
         absl::MutexLock lock(&mu_);
         auto& un = StateLocked(w.route).unacked;
         un.insert(un.end(), w.unacked.begin(), w.unacked.end());

@@ -80,9 +80,22 @@ class RedisQueue final : public core::Queue {
   void HeartbeatNow();
 
  private:
+  // An entry this process holds: what Ack needs to remove it.
+  struct Held {
+    int64_t events = -1;  // -1: unknown (looked up by the ack script)
+    std::string payload_key;
+  };
+  using AckItem = std::pair<std::string, Held>;  // entry id, what it holds
+  // A stream entry as read, before its payload is fetched.
+  struct RawEntry {
+    std::string id;
+    Held held;
+    std::string skip;
+    int64_t delivery_count = 1;
+  };
   struct RouteState {
-    absl::flat_hash_map<std::string, int64_t> held;          // entry id → events
-    std::vector<std::pair<std::string, int64_t>> unacked;    // acks to retry
+    absl::flat_hash_map<std::string, Held> held;  // entry id → events, payload key
+    std::vector<AckItem> unacked;                 // acks to retry
     absl::Time next_claim = absl::InfinitePast();
     std::string claim_cursor = "0-0";
     core::QueueStats last_stats;
@@ -95,10 +108,11 @@ class RedisQueue final : public core::Queue {
   absl::Status ClaimIfDue(absl::string_view route, size_t max, std::vector<core::QueueEntry>* out);
   absl::Status ReadNew(absl::string_view route, size_t max, absl::Duration wait,
                        std::vector<core::QueueEntry>* out);
-  absl::Status RunAck(absl::string_view route,
-                      const std::vector<std::pair<std::string, int64_t>>& entries);
+  // Fetches the payloads of `raw` (one MGET), parses them into `out` and holds them.
+  absl::Status Materialize(absl::string_view route, const std::vector<RawEntry>& raw,
+                           std::vector<core::QueueEntry>* out);
+  absl::Status RunAck(absl::string_view route, const std::vector<AckItem>& entries);
   absl::Status Touch(absl::string_view route, const std::vector<std::string>& ids, int64_t idle_ms);
-  void Hold(absl::string_view route, const std::vector<core::QueueEntry>& entries, size_t from);
   void HeartbeatLoop();
 
   const RedisQueueOptions options_;

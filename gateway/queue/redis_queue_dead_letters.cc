@@ -72,9 +72,11 @@ absl::StatusOr<int64_t> RedisQueue::ReplayDeadLetters(absl::string_view route, s
   Args args;
   args.AddOwned(options_.keys.DeadLetters(route))
       .AddOwned(options_.keys.Stream(route))
-      .AddOwned(options_.keys.Events(route));
+      .AddOwned(options_.keys.Events(route))
+      .AddOwned(options_.keys.Payload(route, absl::StrCat("replay-", absl::ToUnixNanos(absl::Now()),
+                                                          "-", options_.consumer)));
   args.Add(static_cast<int64_t>(max)).Add(options_.max_events_per_route);
-  absl::StatusOr<redis::ReplyPtr> r = client_.Eval(scripts::Replay(), 3, args);
+  absl::StatusOr<redis::ReplyPtr> r = client_.Eval(scripts::Replay(), 4, args);
   if (!r.ok()) return r.status();
   const int64_t replayed = ReplyInteger(ReplyAt(r->get(), 0));
   if (replayed < 0) {

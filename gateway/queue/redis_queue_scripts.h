@@ -5,14 +5,18 @@
 
 namespace tracegate::queue::scripts {
 
-// KEYS: stream, events counter. ARGV: cap, events, payload (concatenated event records).
-// → {1, entry id} | {2, queued events} (full: nothing stored)
+// KEYS: stream, events counter, payload key (SET just before, in the same transaction).
+// ARGV: cap, events. → {1, entry id} | {2, queued events} (full: payload deleted)
 inline redis::Script& Append() {
   static auto* s = new redis::Script(R"lua(
 local queued = tonumber(redis.call('GET', KEYS[2]) or '0')
 local n = tonumber(ARGV[2])
-if queued + n > tonumber(ARGV[1]) then return {2, tostring(queued)} end
-local id = redis.call('XADD', KEYS[1], '*', 'n', n, 'b', ARGV[3])
+if queued + n > tonumber(ARGV[1]) then
+  redis.call('DEL', KEYS[3])
+  return {2, tostring(queued)}
+end
+redis.call('PERSIST', KEYS[3])
+local id = redis.call('XADD', KEYS[1], '*', 'n', n, 'k', KEYS[3])
 redis.call('INCRBY', KEYS[2], n)
 return {1, id}
 )lua");
@@ -67,25 +71,29 @@ return kept
   return *s;
 }
 
-// KEYS: stream, events counter. ARGV: group, then pairs (entry id, events or -1 = look up).
-// XACK + XDEL each entry; the counter drops by the events of entries that still existed.
-// → events removed
+// KEYS: stream, events counter. ARGV: group, then triples (entry id, events, payload key),
+// events -1 = look the entry up. XACK + XDEL each entry and delete its payload; the counter
+// drops by the events of entries that still existed. → events removed
 inline redis::Script& Ack() {
   static auto* s = new redis::Script(R"lua(
 local removed = 0
-for i = 2, #ARGV, 2 do
-  local id = ARGV[i]
-  local n = tonumber(ARGV[i + 1])
+for i = 2, #ARGV, 3 do
+  local id, n, key = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2]
   if n < 0 then
-    n = 0
+    n, key = 0, ''
     local e = redis.call('XRANGE', KEYS[1], id, id)
     if e[1] then
       local f = e[1][2]
-      for j = 1, #f, 2 do if f[j] == 'n' then n = tonumber(f[j + 1]) end end
+      for j = 1, #f, 2 do
+        if f[j] == 'n' then n = tonumber(f[j + 1]) elseif f[j] == 'k' then key = f[j + 1] end
+      end
     end
   end
   redis.call('XACK', KEYS[1], ARGV[1], id)
-  if redis.call('XDEL', KEYS[1], id) == 1 then removed = removed + n end
+  if redis.call('XDEL', KEYS[1], id) == 1 then
+    removed = removed + n
+    if key ~= '' then redis.call('DEL', key) end
+  end
 end
 if removed > 0 then redis.call('DECRBY', KEYS[2], removed) end
 return removed
@@ -103,8 +111,8 @@ return redis.call('INCR', KEYS[2])
   return *s;
 }
 
-// KEYS: dead letter stream, stream, events counter. ARGV: max letters, cap.
-// Moves the oldest dead letters into one new queue entry.
+// KEYS: dead letter stream, stream, events counter, new payload key. ARGV: max letters, cap.
+// Moves the oldest dead letters into one new queue entry (rare: the records pass through Lua).
 // → {replayed, entry id} | {-1, queued events} (full: nothing moved)
 inline redis::Script& Replay() {
   static auto* s = new redis::Script(R"lua(
@@ -118,7 +126,8 @@ for i, item in ipairs(items) do
 end
 local queued = tonumber(redis.call('GET', KEYS[3]) or '0')
 if queued + #parts > tonumber(ARGV[2]) then return {-1, tostring(queued)} end
-local entry = redis.call('XADD', KEYS[2], '*', 'n', #parts, 'b', table.concat(parts))
+redis.call('SET', KEYS[4], table.concat(parts))
+local entry = redis.call('XADD', KEYS[2], '*', 'n', #parts, 'k', KEYS[4])
 redis.call('INCRBY', KEYS[3], #parts)
 for i = 1, #ids, 1000 do
   redis.call('XDEL', KEYS[1], unpack(ids, i, math.min(i + 999, #ids)))

@@ -113,6 +113,17 @@ absl::StatusOr<ReplyPtr> Client::Eval(Script& script, int numkeys, const Args& k
   return reply;
 }
 
+absl::StatusOr<ReplyPtr> Client::EvalAtomically(Script& script,
+                                                absl::Span<const Args* const> prelude,
+                                                int numkeys, const Args& keys_then_args) {
+  absl::StatusOr<Lease> lease = Acquire();
+  if (!lease.ok()) return lease.status();
+  absl::StatusOr<ReplyPtr> reply = (*lease)->EvalAtomically(script, prelude, numkeys,
+                                                            keys_then_args);
+  if (!reply.ok() && (*lease)->broken()) MarkDown(reply.status());
+  return reply;
+}
+
 void Client::ProbeLoop() {
   auto stopping = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopping_; };
   while (true) {

@@ -74,6 +74,8 @@ class Client {
   absl::StatusOr<ReplyPtr> Command(const Args& args,
                                    absl::Duration extra_wait = absl::ZeroDuration());
   absl::StatusOr<ReplyPtr> Eval(Script& script, int numkeys, const Args& keys_then_args);
+  absl::StatusOr<ReplyPtr> EvalAtomically(Script& script, absl::Span<const Args* const> prelude,
+                                          int numkeys, const Args& keys_then_args);
 
   bool healthy() const { return healthy_.load(); }
   std::string last_error() const;

@@ -38,6 +38,10 @@ class Args {
     len_.push_back(s.size());
     return *this;
   }
+  Args& Add(const char* s) { return Add(absl::string_view(s)); }
+  Args& Add(const std::string& s) { return Add(absl::string_view(s)); }
+  // A temporary would dangle: use AddOwned().
+  Args& Add(std::string&& s) = delete;
   Args& AddOwned(std::string s) {
     owned_.push_back(std::move(s));
     return Add(owned_.back());

@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "gateway/core/status_macros.h"
 
 namespace tracegate::redis {
 namespace {
@@ -119,27 +120,65 @@ absl::StatusOr<std::vector<ReplyPtr>> Connection::Pipeline(
   return replies;
 }
 
+absl::Status Connection::EnsureLoaded(Script& script, std::string* sha) {
+  *sha = script.sha();
+  if (!sha->empty()) return absl::OkStatus();
+  Args load{"SCRIPT", "LOAD", script.source()};
+  absl::StatusOr<ReplyPtr> loaded = Command(load);
+  if (!loaded.ok()) return loaded.status();
+  *sha = std::string(ReplyString(loaded->get()));
+  script.set_sha(*sha);
+  return absl::OkStatus();
+}
+
+Args Connection::EvalShaArgs(const std::string& sha, int numkeys, const Args& keys_then_args) {
+  Args args{"EVALSHA", sha};
+  args.Add(int64_t{numkeys});
+  for (size_t i = 0; i < keys_then_args.size(); ++i) {
+    args.Add(absl::string_view(keys_then_args.argv()[i], keys_then_args.lengths()[i]));
+  }
+  return args;
+}
+
 absl::StatusOr<ReplyPtr> Connection::Eval(Script& script, int numkeys,
                                           const Args& keys_then_args) {
   for (int attempt = 0; attempt < 2; ++attempt) {
-    std::string sha = script.sha();
-    if (sha.empty()) {
-      Args load{"SCRIPT", "LOAD", script.source()};
-      absl::StatusOr<ReplyPtr> loaded = Command(load);
-      if (!loaded.ok()) return loaded.status();
-      sha = std::string(ReplyString(loaded->get()));
-      script.set_sha(sha);
-    }
-    const std::string nk = std::to_string(numkeys);
-    std::vector<const char*> argv = {"EVALSHA", sha.data(), nk.data()};
-    std::vector<size_t> lens = {7, sha.size(), nk.size()};
-    argv.insert(argv.end(), keys_then_args.argv(), keys_then_args.argv() + keys_then_args.size());
-    lens.insert(lens.end(), keys_then_args.lengths(),
-                keys_then_args.lengths() + keys_then_args.size());
-    absl::StatusOr<ReplyPtr> reply =
-        Send(static_cast<int>(argv.size()), argv.data(), lens.data(), absl::ZeroDuration());
+    std::string sha;
+    TG_RETURN_IF_ERROR(EnsureLoaded(script, &sha));
+    absl::StatusOr<ReplyPtr> reply = Command(EvalShaArgs(sha, numkeys, keys_then_args));
     if (reply.ok() || !absl::StrContains(reply.status().message(), "NOSCRIPT")) return reply;
     script.set_sha("");  // Redis lost its script cache (restart, SCRIPT FLUSH): load again
+  }
+  return absl::InternalError("redis: script could not be loaded");
+}
+
+absl::StatusOr<ReplyPtr> Connection::EvalAtomically(Script& script,
+                                                    absl::Span<const Args* const> prelude,
+                                                    int numkeys, const Args& keys_then_args) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    std::string sha;
+    TG_RETURN_IF_ERROR(EnsureLoaded(script, &sha));
+    const Args multi{"MULTI"};
+    const Args exec{"EXEC"};
+    const Args eval = EvalShaArgs(sha, numkeys, keys_then_args);
+    std::vector<const Args*> commands = {&multi};
+    commands.insert(commands.end(), prelude.begin(), prelude.end());
+    commands.push_back(&eval);
+    commands.push_back(&exec);
+    absl::StatusOr<std::vector<ReplyPtr>> replies = Pipeline(commands);
+    if (!replies.ok()) return replies.status();
+    ReplyPtr result = std::move(replies->back());
+    if (ReplySize(result.get()) != prelude.size() + 1) {
+      return absl::InternalError("redis: the transaction was not executed");
+    }
+    absl::Status first_error;
+    for (size_t i = 0; i < ReplySize(result.get()) && first_error.ok(); ++i) {
+      const redisReply* r = ReplyAt(result.get(), i);
+      if (r->type == REDIS_REPLY_ERROR) first_error = ErrorReplyStatus(ReplyString(r));
+    }
+    if (first_error.ok()) return result;
+    if (!absl::StrContains(first_error.message(), "NOSCRIPT")) return first_error;
+    script.set_sha("");
   }
   return absl::InternalError("redis: script could not be loaded");
 }

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -43,6 +44,13 @@ class Connection {
   absl::StatusOr<std::vector<ReplyPtr>> Pipeline(absl::Span<const Args* const> commands);
   // EVALSHA script numkeys keys_then_args...; loads the script on NOSCRIPT and retries once.
   absl::StatusOr<ReplyPtr> Eval(Script& script, int numkeys, const Args& keys_then_args);
+  // MULTI, `prelude` commands, EVALSHA script ..., EXEC: atomically and in one round trip
+  // (e.g. a plain SET of a large value that the script then commits or deletes, so the value
+  // never passes through Lua). Returns EXEC's array reply, the script's reply last; an
+  // error reply of any command becomes the returned status. On NOSCRIPT the script is
+  // loaded and the whole transaction sent again (the prelude must be idempotent).
+  absl::StatusOr<ReplyPtr> EvalAtomically(Script& script, absl::Span<const Args* const> prelude,
+                                          int numkeys, const Args& keys_then_args);
 
   bool broken() const { return broken_; }
 
@@ -53,6 +61,9 @@ class Connection {
                                 absl::Duration extra_wait);
   absl::Status IoError();
   void SetTimeout(absl::Duration d);
+  // The script's SHA, loading the script when none is known yet.
+  absl::Status EnsureLoaded(Script& script, std::string* sha);
+  static Args EvalShaArgs(const std::string& sha, int numkeys, const Args& keys_then_args);
 
   redisContext* ctx_;
   const ConnectionOptions options_;

@@ -2,20 +2,26 @@
 // event ids are new and records them, and (for the ingest path) appends the new events to the
 // route's stream in the same atomic step.
 //
-// Semantics (exact up to clock skew between replicas):
-// - An id is a DUPLICATE when it was recorded for the same (route, workspace) less than
-//   `window` ago; otherwise it is new and recorded with the caller's time. An id repeated in
-//   one batch is new the first time only.
-// - Storage: one hash per (workspace, bucket), bucket = floor(now / window), field = event
-//   id, value = first-seen ms. A lookup reads the current and previous bucket (that covers
-//   `window` exactly, since the timestamps are compared) and the next bucket when `now` is
-//   within `max_clock_skew` of its start (a replica whose clock runs ahead may have written
-//   there). A bucket expires `max_clock_skew` after it can no longer matter (≤ 2 windows).
-// - Append mode: when at least one id is new, the script checks the route's event counter
-//   against `cap` and either XADDs one entry holding exactly the new events (then records
-//   them) or records nothing and reports kFull. All-duplicate batches append nothing.
-// - Cost: a constant number of Redis commands per batch (2–3 HMGET, XADD, INCRBY, HSET,
-//   PEXPIRE), in one round trip; no key per event.
+// Semantics (`window` W, clock skew between replicas aside):
+// - An id is a DUPLICATE when it was recorded for the same (route, workspace) less than W
+//   ago: always. It is forgotten between W and 2W after it was recorded (never earlier).
+//   An id repeated in one batch is new the first time only.
+// - Storage: one Redis set per (workspace, bucket), bucket = floor(now / W). A lookup reads
+//   the current and the previous bucket (SMISMEMBER), which hold every id of the last W,
+//   and also the next bucket when `now` is within `max_clock_skew` of its start (a replica
+//   whose clock runs ahead may have written there). New ids go into the current bucket,
+//   which expires at the end of the following one (+ max_clock_skew).
+// - Why sets and not a time per id: per event, a set member costs Redis about half of what
+//   a hash field with a timestamp costs (bench/redis/README.md), and the budget is ~2 us of
+//   Redis CPU per event for dedupe and queue together.
+// - Append mode: the batch's payload is SET (with a safety TTL) in the same MULTI/EXEC as the
+//   script, so it never passes through Lua. When at least one id is new, the script checks
+//   the route's event counter against `cap` and either XADDs one small entry pointing at the
+//   payload (with a "skip" flag string when some events were duplicates; readers drop those)
+//   and records the new ids, or deletes the payload, records nothing and reports kFull.
+//   All-duplicate batches append nothing.
+// - Cost: a constant number of Redis commands per batch (SET, 2–3 HMGET, XADD, INCRBY, HSET,
+//   PEXPIRE, PERSIST), in one round trip; no key per event.
 // Thread-safety: the functions are thread-safe (the Script object is shared).
 #pragma once
 
@@ -40,8 +46,9 @@ struct DedupeCall {
   absl::string_view route;      // hash tag of the keys (the workspace's route)
   absl::string_view workspace;
   absl::Span<const absl::string_view> ids;
-  // Append mode when not empty: records[i] is the encoded event (entry_codec.h) of ids[i].
-  absl::Span<const absl::string_view> records;
+  // Append mode: the serialized IngestRequest whose events have `ids`, in order.
+  bool append = false;
+  absl::string_view payload;
   int64_t cap = 0;  // append mode: most events the route's stream may hold
   absl::Time now;
 };

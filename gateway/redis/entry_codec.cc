@@ -45,4 +45,19 @@ bool ParseRecords(absl::string_view bytes, tracegate::v1::IngestRequest* batch) 
   return batch->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()));
 }
 
+bool ParsePayload(absl::string_view bytes, absl::string_view skip,
+                  tracegate::v1::IngestRequest* batch) {
+  if (!ParseRecords(bytes, batch)) return false;
+  if (skip.empty()) return true;
+  if (skip.size() != static_cast<size_t>(batch->events_size())) return false;
+  int kept = 0;
+  for (int i = 0; i < batch->events_size(); ++i) {
+    if (skip[i] == '0') continue;
+    if (kept != i) batch->mutable_events()->SwapElements(kept, i);
+    ++kept;
+  }
+  batch->mutable_events()->DeleteSubrange(kept, batch->events_size() - kept);
+  return true;
+}
+
 }  // namespace tracegate::redis

@@ -26,4 +26,9 @@ void EncodeRecords(const tracegate::v1::IngestRequest& batch, std::string* buffe
 // Parses concatenated records; false when the bytes are not a valid IngestRequest.
 bool ParseRecords(absl::string_view bytes, tracegate::v1::IngestRequest* batch);
 
+// Parses a queue entry's payload and drops the events whose `skip` flag is '0' (the
+// duplicates of a partly duplicate batch; empty `skip` keeps all). False when unreadable.
+bool ParsePayload(absl::string_view bytes, absl::string_view skip,
+                  tracegate::v1::IngestRequest* batch);
+
 }  // namespace tracegate::redis

@@ -43,24 +43,27 @@ TEST_P(DeduperSuite, WorkspacesAreSeparate) {
   EXPECT_THAT(Mark(*d, "one", {"a"}), ElementsAre(false));
 }
 
-TEST_P(DeduperSuite, IdIsNewAgainAfterTheWindow) {
+TEST_P(DeduperSuite, IdIsRememberedForTheWholeWindowThenForgotten) {
   auto d = Make(absl::Hours(1));
   EXPECT_THAT(Mark(*d, "ws", {"a"}), ElementsAre(true));
   clock_.Advance(absl::Minutes(59));
   EXPECT_THAT(Mark(*d, "ws", {"a", "b"}), ElementsAre(false, true));
-  clock_.Advance(absl::Minutes(2));  // "a" is 61 minutes old, "b" 2 minutes
-  EXPECT_THAT(Mark(*d, "ws", {"a", "b"}), ElementsAre(true, false));
+  clock_.Advance(absl::Minutes(59) + absl::Seconds(59));  // "b" is 1 s short of the window
+  EXPECT_THAT(Mark(*d, "ws", {"b"}), ElementsAre(false));
+  clock_.Advance(Forgotten(absl::Hours(1)));
+  EXPECT_THAT(Mark(*d, "ws", {"a", "b"}), ElementsAre(true, true));
 }
 
-TEST_P(DeduperSuite, WindowHoldsAcrossManyWindowLengths) {
-  // Ids recorded at many offsets are duplicates for exactly one window, whatever the phase.
-  auto d = Make(absl::Minutes(10));
+TEST_P(DeduperSuite, WindowHoldsWhateverThePhase) {
+  // Ids recorded at many offsets stay duplicates for the whole window, then are forgotten.
+  const absl::Duration window = absl::Minutes(10);
+  auto d = Make(window);
   for (int step = 0; step < 30; ++step) {
     const std::string id = absl::StrCat("id-", step);
     EXPECT_THAT(Mark(*d, "ws", {id}), ElementsAre(true)) << step;
-    clock_.Advance(absl::Minutes(9) + absl::Seconds(59));
+    clock_.Advance(window - absl::Seconds(1));
     EXPECT_THAT(Mark(*d, "ws", {id}), ElementsAre(false)) << step;
-    clock_.Advance(absl::Seconds(2));
+    clock_.Advance(Forgotten(window) - window + absl::Seconds(2));
     EXPECT_THAT(Mark(*d, "ws", {id}), ElementsAre(true)) << step;
     clock_.Advance(absl::Seconds(37 * step + 11));
   }

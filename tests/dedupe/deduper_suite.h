@@ -21,6 +21,9 @@ struct DeduperImpl {
   // A fresh deduper with no ids recorded.
   std::function<std::unique_ptr<core::Deduper>(absl::Duration window, const core::Clock* clock)>
       make;
+  // How much longer than the window an id may stay a duplicate, as a fraction of the window
+  // (embedded: 0, exact; Redis: 1, ids are forgotten between one and two windows).
+  double max_overshoot = 0;
 };
 
 inline std::string DeduperImplName(const ::testing::TestParamInfo<DeduperImpl>& info) {
@@ -31,6 +34,10 @@ class DeduperSuite : public ::testing::TestWithParam<DeduperImpl> {
  protected:
   std::unique_ptr<core::Deduper> Make(absl::Duration window = absl::Hours(1)) {
     return GetParam().make(window, &clock_);
+  }
+  // From "recorded" to "surely forgotten".
+  absl::Duration Forgotten(absl::Duration window) const {
+    return window + window * GetParam().max_overshoot;
   }
   core::FakeClock clock_;
 };

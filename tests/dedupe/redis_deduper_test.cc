@@ -64,7 +64,8 @@ INSTANTIATE_TEST_SUITE_P(
         "Redis",
         [](absl::Duration window, const core::Clock* clock) -> std::unique_ptr<core::Deduper> {
           return MakeRedis(window, clock);
-        }}),
+        },
+        /*max_overshoot=*/1.0}),
     testing::DeduperImplName);
 
 int64_t CommandCalls(absl::string_view command) {
@@ -85,14 +86,14 @@ TEST(RedisDeduperTest, OneScriptCallPerBatchNotPerEvent) {
   std::vector<absl::string_view> views(ids.begin(), ids.end());
   ASSERT_TRUE(d->MarkNew("ws", views).ok());  // loads the script
   const int64_t evalsha = CommandCalls("evalsha");
-  const int64_t hset = CommandCalls("hset");
-  const int64_t hmget = CommandCalls("hmget");
+  const int64_t sadd = CommandCalls("sadd");
+  const int64_t lookups = CommandCalls("smismember");
   ASSERT_TRUE(d->MarkNew("ws", views).ok());
   std::vector<absl::string_view> fresh(views.begin(), views.begin() + 100);
   ASSERT_TRUE(d->MarkNew("other", fresh).ok());
   EXPECT_EQ(CommandCalls("evalsha") - evalsha, 2);
-  EXPECT_EQ(CommandCalls("hset") - hset, 1);     // only the batch with new ids writes
-  EXPECT_LE(CommandCalls("hmget") - hmget, 6);   // ≤ 3 buckets per batch
+  EXPECT_EQ(CommandCalls("sadd") - sadd, 1);              // only the batch with new ids writes
+  EXPECT_LE(CommandCalls("smismember") - lookups, 6);    // ≤ 3 buckets per batch
 }
 
 TEST(RedisDeduperTest, KeysCarryTheRouteHashTagAndExpire) {
@@ -125,6 +126,23 @@ TEST(RedisDeduperTest, ReplicasWithSkewedClocksStillAgreeAtABucketEdge) {
   std::vector<absl::string_view> ids = {"retry-me"};
   EXPECT_THAT(*a->MarkNew("ws", ids), ElementsAre(true));   // recorded in A's new bucket
   EXPECT_THAT(*b->MarkNew("ws", ids), ElementsAre(false));  // B, still in the old one, sees it
+}
+
+TEST(RedisDeduperTest, ForgottenBetweenOneAndTwoWindowsAfterRecording) {
+  // Bucket = one window (1 h). Ids of bucket b are read while the current bucket is b or
+  // b + 1: one recorded early in b is remembered almost two windows, one recorded late just
+  // over one window.
+  const absl::Time b = absl::FromUnixSeconds(1767225600);  // a bucket start
+  core::FakeClock clock(b + absl::Minutes(1));
+  auto d = MakeRedis(absl::Hours(1), &clock);
+  std::vector<absl::string_view> early = {"early"}, late = {"late"}, both = {"early", "late"};
+  ASSERT_THAT(*d->MarkNew("ws", early), ElementsAre(true));
+  clock.Advance(absl::Minutes(58));  // b + 59 min
+  ASSERT_THAT(*d->MarkNew("ws", late), ElementsAre(true));
+  clock.Advance(absl::Minutes(60));  // b + 119 min: early is 118 min old, late 60 min
+  EXPECT_THAT(*d->MarkNew("ws", both), ElementsAre(false, false));
+  clock.Advance(absl::Minutes(2));  // b + 121 min: early 120 min old, late 62 min
+  EXPECT_THAT(*d->MarkNew("ws", both), ElementsAre(true, true));
 }
 
 TEST(RedisDeduperTest, RedisDownIsUnavailableAndNothingRecorded) {

@@ -24,6 +24,8 @@ struct IngestStoreImpl {
   std::string name;
   std::function<IngestStoreParts(int64_t cap, absl::Duration window, const core::Clock* clock)>
       make;
+  // How much longer than the window an id may stay a duplicate (fraction of the window).
+  double max_overshoot = 0;
 };
 
 inline std::string IngestStoreImplName(const ::testing::TestParamInfo<IngestStoreImpl>& info) {

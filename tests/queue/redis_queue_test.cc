@@ -102,7 +102,8 @@ INSTANTIATE_TEST_SUITE_P(
           parts.store = *RedisIngestStore::Create(std::move(o));
           parts.queue = MakeQueue(prefix, cap, clock);
           return parts;
-        }}),
+        },
+        /*max_overshoot=*/1.0}),
     testing::IngestStoreImplName);
 
 int64_t CommandCalls(absl::string_view command) {
@@ -126,16 +127,20 @@ TEST(RedisQueueTest, OneRoundTripAndAConstantNumberOfCommandsPerBatch) {
   auto store = MakeStore(prefix, 100000, &clock);
   ASSERT_TRUE(store->DedupeAndAppend("ws", "r", Sized(100, "warm")).ok());  // loads the script
   const int64_t evalsha = CommandCalls("evalsha"), xadd = CommandCalls("xadd"),
-                hset = CommandCalls("hset"), hmget = CommandCalls("hmget");
+                sadd = CommandCalls("sadd"), lookups = CommandCalls("smismember"),
+                set = CommandCalls("set"), exec = CommandCalls("exec");
   for (int i = 0; i < 5; ++i) {
     auto r = store->DedupeAndAppend("ws", "r", Sized(100, absl::StrCat("b", i, "-")));
     ASSERT_TRUE(r.ok()) << r.status();
     ASSERT_TRUE(r->append.ok()) << r->append;
   }
-  EXPECT_EQ(CommandCalls("evalsha") - evalsha, 5);  // one round trip per batch
-  EXPECT_EQ(CommandCalls("xadd") - xadd, 5);        // one stream entry per batch
-  EXPECT_EQ(CommandCalls("hset") - hset, 5);
-  EXPECT_LE(CommandCalls("hmget") - hmget, 15);
+  // One MULTI/EXEC per batch (one round trip) with the payload SET and one script call.
+  EXPECT_EQ(CommandCalls("exec") - exec, 5);
+  EXPECT_EQ(CommandCalls("evalsha") - evalsha, 5);
+  EXPECT_EQ(CommandCalls("set") - set, 5);
+  EXPECT_EQ(CommandCalls("xadd") - xadd, 5);  // one stream entry per batch, not per event
+  EXPECT_EQ(CommandCalls("sadd") - sadd, 5);
+  EXPECT_LE(CommandCalls("smismember") - lookups, 15);
   auto q = MakeQueue(prefix, 100000, &clock);
   EXPECT_EQ(q->Stats("r").entries, 6);
   EXPECT_EQ(q->Stats("r").events, 600);

@@ -20,6 +20,7 @@
 //
 // Never throws into LangChain: every callback is guarded; failures are counted in
 // `errors`. Callbacks run inline (awaitHandlers) and only build objects and enqueue.
+import { randomUUID } from "crypto";
 import { BaseCallbackHandler } from "@langchain/core/callbacks/base";
 import type { Serialized } from "@langchain/core/load/serializable";
 import type { BaseMessage } from "@langchain/core/messages";
@@ -29,7 +30,7 @@ import type { AgentAction, AgentFinish } from "@langchain/core/agents";
 import type { ChainValues } from "@langchain/core/utils/types";
 import { TracegateClient } from "./client";
 import type { ClientOptions } from "./config";
-import type { Observation, ObservationType, Payload, TraceAttributes } from "./proto";
+import type { Observation, ObservationType, Payload, Score, Timestamp, TraceAttributes } from "./proto";
 import { toPayload, toStruct, toTimestamp } from "./struct";
 import { parseUsage } from "./usage";
 import {
@@ -113,6 +114,66 @@ export class TracegateCallbackHandler extends BaseCallbackHandler {
   /** Flushes the underlying client. */
   flush(timeoutMs?: number): Promise<boolean> {
     return this.client.flush(timeoutMs);
+  }
+
+  /** The seed's `tracer.log_event(name, payload)`: an EVENT observation carrying `payload`
+   *  as its input, in the given trace or in a trace of its own. Returns the trace id. */
+  logEvent(name: string, payload: unknown, opts: { traceId?: string; parentId?: string } = {}): string {
+    try {
+      const now = toTimestamp(Date.now());
+      const traceId = opts.traceId ?? this.ownTrace(name, now);
+      this.client.enqueue({
+        observation: {
+          id: randomUUID(), traceId, parentObservationId: opts.parentId ?? "",
+          type: "OBSERVATION_TYPE_EVENT", name, startTime: now, endTime: now,
+          input: toPayload(payload), trace: this.baseAttributes(name),
+        },
+      });
+      return traceId;
+    } catch {
+      this.errors++;
+      return opts.traceId ?? "";
+    }
+  }
+
+  /** The seed's `tracer.log_metric(name, value)`: a score (numeric, boolean or categorical)
+   *  on the given trace or on a trace of its own. Returns the trace id. */
+  logMetric(name: string, value: number | boolean | string, opts: { traceId?: string; comment?: string } = {}): string {
+    try {
+      const traceId = opts.traceId ?? this.ownTrace(name, toTimestamp(Date.now()));
+      const score: Score = { id: randomUUID(), traceId, name, comment: opts.comment ?? "" };
+      if (typeof value === "number") score.numericValue = value;
+      else if (typeof value === "boolean") score.booleanValue = value;
+      else score.categoricalValue = value;
+      this.client.enqueue({ score });
+      return traceId;
+    } catch {
+      this.errors++;
+      return opts.traceId ?? "";
+    }
+  }
+
+  private baseAttributes(name: string): TraceAttributes {
+    const a: TraceAttributes = { name: this.opts.traceName ?? name, tags: this.baseTags };
+    if (this.opts.userId) a.userId = this.opts.userId;
+    if (this.opts.sessionId) a.sessionId = this.opts.sessionId;
+    return a;
+  }
+
+  /** Sends a trace for a standalone event or metric; returns its id. */
+  private ownTrace(name: string, at: Timestamp): string {
+    const id = randomUUID();
+    const meta: Record<string, unknown> = { ...(this.opts.metadata ?? {}) };
+    if (this.opts.projectName) meta.langfuse_project = this.opts.projectName;
+    if (this.opts.datasetName) meta.langfuse_dataset = this.opts.datasetName;
+    this.client.enqueue({
+      trace: {
+        id, name: this.opts.traceName ?? name, userId: this.opts.userId ?? "",
+        sessionId: this.opts.sessionId ?? "", release: this.opts.release ?? "",
+        version: this.opts.version ?? "", tags: this.baseTags, metadata: toStruct(meta), timestamp: at,
+      },
+    });
+    return id;
   }
 
   // ---------------------------------------------------------------- chains

@@ -309,12 +309,20 @@ export interface TreeNode {
   children: TreeNode[];
 }
 
-/** The observation tree of one received trace (its OTLP root span left out), ordered by
+/** The observation tree of one received trace (the gateway's span for the Trace event left
+ *  out), ordered by
  *  start time, then by the id the client sent (LangChain run ids are time-ordered UUIDv7). */
 export function traceTree(state: EmulatorState, traceId?: string): TreeNode[] {
   const tid = traceId ?? Object.keys(state.traces)[0];
-  const root = state.traces[tid]?.rootObservationId;
-  const obs = Object.values(state.observations).filter((o: any) => o.traceId === tid && o.id !== root);
+  const inTrace = Object.values(state.observations).filter((o: any) => o.traceId === tid);
+  // The span the gateway makes of the Trace event itself (OTLP egress) is marked
+  // langfuse.internal.as_root; the emulator's rootObservationId may name another parentless span.
+  const isTraceSpan = (o: any) => o.attributes?.["langfuse.internal.as_root"] === true;
+  let obs = inTrace.filter((o: any) => !isTraceSpan(o));
+  if (obs.length === inTrace.length) {
+    const root = state.traces[tid]?.rootObservationId;
+    obs = inTrace.filter((o: any) => !(o.id === root && !o.metadata?.tracegate_observation_id));
+  }
   const nodes = new Map<string, TreeNode & { _start: string; _parent: string | null }>();
   for (const o of obs as any[]) {
     nodes.set(o.id, {

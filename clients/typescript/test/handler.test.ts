@@ -86,3 +86,26 @@ test("usage: provider keys renamed, details subtracted, strings dropped", () => 
                    { input: 3, output: 4, total: 7 });
   assert.equal(parseUsage({ generations: [[{ text: "x" }]] }), undefined);
 });
+
+test("logEvent and logMetric (the seed's tracer.log_event / log_metric)", async () => {
+  const gw = new FakeGateway();
+  const client = new TracegateClient({ apiKey: "k", flushOnExit: false }, gw);
+  const h = new TracegateCallbackHandler({ client, serviceName: "rag", projectName: "onekey-rag" });
+  const traceId = h.logEvent("retriever_search", { source: "pinecone", hit_count: 3 });
+  assert.equal(h.logMetric("hit_rate", 0.75, { traceId }), traceId);
+  h.logMetric("grounded", true, { traceId });
+  await client.shutdown();
+  const events = gw.events();
+  const trace = events.find((e) => e.trace)!.trace!;
+  assert.equal(trace.id, traceId);
+  assert.equal(trace.name, "retriever_search");
+  assert.deepEqual(trace.tags, ["service:rag"]);
+  const ev = events.find((e) => e.observation)!.observation!;
+  assert.equal(ev.type, "OBSERVATION_TYPE_EVENT");
+  assert.equal(ev.traceId, traceId);
+  assert.deepEqual(ev.startTime, ev.endTime);
+  assert.equal(ev.input!.value!.structValue!.fields!.source.stringValue, "pinecone");
+  const scores = events.filter((e) => e.score).map((e) => e.score!);
+  assert.deepEqual(scores.map((s) => [s.name, s.traceId, s.numericValue ?? s.booleanValue]),
+                   [["hit_rate", traceId, 0.75], ["grounded", traceId, true]]);
+});

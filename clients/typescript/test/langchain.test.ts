@@ -176,3 +176,25 @@ test("an LLM error shows as an ERROR observation with its message", async () => 
   const gen = Object.values(state.observations).find((o) => o.type === "GENERATION");
   assert.deepEqual(gen.costDetails, { total: 0 });
 });
+
+test("logEvent / logMetric arrive as an EVENT observation and scores of one trace", async () => {
+  const client = new TracegateClient(rec.clientOptions);
+  const handler = new TracegateCallbackHandler({ client, serviceName: "rag" });
+  const traceId = handler.logEvent("retriever_search", { source: "pinecone", query: "q", hit_count: 3 });
+  handler.logMetric("hit_rate", 0.75, { traceId });
+  handler.logMetric("grounded", true, { traceId });
+  handler.logMetric("verdict", "good", { traceId });
+  const stats = await client.shutdown();
+  assert.equal(stats.sent, 5);
+  const state = await rec.waitFor({ traces: 1, observations: 2, scores: 3 });
+  const trace = Object.values(state.traces)[0];
+  assert.equal(trace.name, "retriever_search");
+  const tree = traceTree(state);
+  assert.equal(tree.length, 1);
+  const [event] = tree;
+  assert.equal(event.type, "EVENT");
+  assert.deepEqual(event.input, { source: "pinecone", query: "q", hit_count: 3 });
+  const scores = Object.values(state.scores).map((s) => [s.name, s.value, s.dataType, s.traceId === trace.id]);
+  scores.sort();
+  assert.deepEqual(scores, [["grounded", 1, "BOOLEAN", true], ["hit_rate", 0.75, "NUMERIC", true], ["verdict", "good", "CATEGORICAL", true]]);
+});

@@ -100,6 +100,9 @@ class StreamReactor final
     if (finished_) return;
     auto request = std::make_shared<IngestRequest>();
     request->Swap(&incoming_);
+    if (request->request_id().empty() && !request_id_.empty()) {
+      request->set_request_id(request_id_);
+    }
     absl::Duration retry_after;
     absl::Status refused = CheckLocked(*request, &retry_after);
     if (refused.ok()) {
@@ -280,9 +283,10 @@ grpc::ServerUnaryReactor* IngestService::Ingest(grpc::CallbackServerContext* ctx
     return reactor;
   }
   std::shared_ptr<const IngestScope> scope = CurrentScope();
+  const std::string request_id = RequestId(ctx);
   auto principal = AuthenticateCall(*scope, ctx);
   if (!principal.ok()) {
-    LogRefusal("call refused", RequestId(ctx), principal.status());
+    LogRefusal("call refused", request_id, principal.status());
     reactor->Finish(ToGrpc(principal.status()));
     return reactor;
   }
@@ -294,7 +298,7 @@ grpc::ServerUnaryReactor* IngestService::Ingest(grpc::CallbackServerContext* ctx
     absl::Duration retry_after;
     absl::Status st = scope->admit(**principal, *request, &retry_after);
     if (!st.ok()) {
-      LogRefusal("call refused", RequestId(ctx), st, (*principal)->key_name);
+      LogRefusal("call refused", request_id, st, (*principal)->key_name);
       if (retry_after > absl::ZeroDuration()) {
         ctx->AddTrailingMetadata("retry-after-ms",
                                  absl::StrCat(absl::ToInt64Milliseconds(retry_after)));
@@ -305,6 +309,9 @@ grpc::ServerUnaryReactor* IngestService::Ingest(grpc::CallbackServerContext* ctx
   }
   // gRPC owns `request` until Finish(); the pipeline moves accepted events out of it.
   auto* mutable_request = const_cast<IngestRequest*>(request);
+  if (request->request_id().empty() && !request_id.empty()) {
+    mutable_request->set_request_id(request_id);
+  }
   const bool submitted = options_.pool->Submit(
       [ctx, reactor, mutable_request, response, scope, p = *std::move(principal)] {
         if (DeadlinePassed(ctx)) {

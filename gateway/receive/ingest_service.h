@@ -16,7 +16,8 @@
 // - Deadlines: a call (or stream batch) whose deadline has passed before a worker picks it
 //   up is not processed: DEADLINE_EXCEEDED, nothing accepted.
 // - "x-request-id" metadata (at most 128 printable ASCII characters, else ignored) is put
-//   into the log lines about the call.
+//   into the log lines about the call and, for requests that carry no request_id of their
+//   own, into IngestRequest.request_id (the privacy policy writes it to trace metadata).
 // - Reactors never block: each request batch is handed to the WorkerPool, which runs the
 //   IngestPipeline and completes the reactor from the worker thread.
 // - Unary Ingest: one response, or a call-level error (INVALID_ARGUMENT, PERMISSION_DENIED,

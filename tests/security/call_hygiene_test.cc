@@ -24,6 +24,12 @@ class CallHygieneTest : public ::testing::Test {
     IngestPipelineOptions o;
     o.route = [this](absl::string_view) { return route_; };
     o.validate = [](const tracegate::v1::TraceEvent&, absl::Time) { return absl::OkStatus(); };
+    o.policy = [this](tracegate::v1::TraceEvent&, const core::RouteTarget&,
+                      const RequestContext& request) -> absl::StatusOr<bool> {
+      absl::MutexLock lock(&mu_);
+      seen_request_ids_.emplace_back(request.request_id);
+      return true;
+    };
     o.deduper = &deduper_;
     o.queue = &queue_;
     pipeline_ = *IngestPipeline::Create(std::move(o));
@@ -62,6 +68,8 @@ class CallHygieneTest : public ::testing::Test {
   }
 
   std::shared_ptr<core::RouteTarget> route_;
+  absl::Mutex mu_;
+  std::vector<std::string> seen_request_ids_ ABSL_GUARDED_BY(mu_);
   dedupe::MemoryDeduper deduper_{dedupe::MemoryDeduperOptions{}};
   queue::MemoryQueue queue_{queue::MemoryQueueOptions{}};
   std::unique_ptr<IngestPipeline> pipeline_;
@@ -101,6 +109,35 @@ TEST_F(CallHygieneTest, CallWithTimeLeftIsProcessed) {
   ASSERT_TRUE(stub_->Ingest(&ctx, Batch("in-time"), &resp).ok());
   EXPECT_EQ(resp.accepted(), 1u);
   EXPECT_EQ(queue_.Stats("r").events, 1);
+}
+
+TEST_F(CallHygieneTest, RequestIdHeaderBecomesTheRequestIdOfRequestsWithout) {
+  auto call = [&](const std::string& header, const std::string& in_body, const std::string& id) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer good");
+    if (!header.empty()) ctx.AddMetadata("x-request-id", header);
+    tracegate::v1::IngestRequest req = Batch(id);
+    req.set_request_id(in_body);
+    tracegate::v1::IngestResponse resp;
+    ASSERT_TRUE(stub_->Ingest(&ctx, req, &resp).ok());
+  };
+  call("req-header-1", "", "r1");
+  call("req-header-2", "from-body", "r2");  // the request's own id wins
+  call(std::string(200, 'x'), "", "r3");    // too long: ignored
+  {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", "Bearer good");
+    ctx.AddMetadata("x-request-id", "req-stream");
+    auto stream = stub_->IngestStream(&ctx);
+    tracegate::v1::IngestResponse resp;
+    ASSERT_TRUE(stream->Write(Batch("r4")));
+    ASSERT_TRUE(stream->Read(&resp));
+    stream->WritesDone();
+    ASSERT_TRUE(stream->Finish().ok());
+  }
+  absl::MutexLock lock(&mu_);
+  EXPECT_THAT(seen_request_ids_,
+              ::testing::ElementsAre("req-header-1", "from-body", "", "req-stream"));
 }
 
 TEST_F(CallHygieneTest, RequestIdIsCarriedIntoTheLog) {

@@ -60,6 +60,18 @@ def config_has(section: str) -> bool:
     return bool(m and re.search(r"\b%s\s*=\s*\d+;" % re.escape(section), m.group(1)))
 
 
+def server_uses(feature: str) -> bool:
+    """Whether the composition root (gateway/server/*.cc) mentions `feature` at all: a
+    section the server ignores would silently measure the embedded default instead."""
+    d = os.path.join(ROOT, "gateway", "server")
+    for name in os.listdir(d):
+        if name.endswith(".cc"):
+            with open(os.path.join(d, name)) as f:
+                if feature in f.read().lower():
+                    return True
+    return False
+
+
 def extra_yaml(key: str, redis_port: int = 0) -> str:
     """YAML sections for features whose schema lives in config.proto (see docs)."""
     if key == "redis":
@@ -141,7 +153,8 @@ class Runner:
                 v["sink"] = bl.http_json("http://127.0.0.1:%d/stats" % sink_port)
             if redis:
                 v["redis_cpu"] = bl.cpu_seconds(redis[0])
-                v["redis_calls"] = sum(bl.redis_commandstats(redis[1]).values())
+                v["redis_cmds"] = bl.redis_commandstats(redis[1])
+                v["redis_calls"] = sum(v["redis_cmds"].values())
             return v
 
         start = time.time()
@@ -184,6 +197,10 @@ class Runner:
                 1e6 * (v1["redis_cpu"] - v0["redis_cpu"]) / answered if answered else None)
             point["redis_cmds_per_event"] = (
                 (v1["redis_calls"] - v0["redis_calls"]) / answered if answered else None)
+            point["redis_cmds_per_batch"] = {
+                cmd: (n - v0["redis_cmds"].get(cmd, 0)) * self.batch / answered
+                for cmd, n in v1["redis_cmds"].items()
+                if answered and n > v0["redis_cmds"].get(cmd, 0)}
         return point
 
     def _drain(self, sink_port, pids, timeout=120.0) -> float:
@@ -205,6 +222,9 @@ class Runner:
         result = {"name": s["name"], "about": s.get("about", "")}
         if s.get("requires") and not config_has(s["requires"]):
             result["skipped"] = "config.proto has no `%s:` section yet" % s["requires"]
+            return result
+        if s.get("requires") and not server_uses(s["requires"]):
+            result["skipped"] = "gateway/server does not wire `%s` yet" % s["requires"]
             return result
         if s.get("preload") and not self._preload(s["preload"]):
             result["skipped"] = "%s not installed (%s)" % (s["preload"], PRELOADS[s["preload"]][0])

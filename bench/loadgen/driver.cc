@@ -292,22 +292,25 @@ absl::StatusOr<DriverResult> Driver::Run() {
   CpuTimes(&user1, &sys1);
   stopping_.store(true, std::memory_order_release);
   if (pacer.joinable()) pacer.join();
+  int64_t dropped = 0;
   {
     absl::MutexLock lock(&unary_mu_);
-    while (!unary_backlog_.empty()) {
-      unary_backlog_.pop_front();
-      backlog_.fetch_sub(1);
-      Skipped(1);
-    }
+    dropped = static_cast<int64_t>(unary_backlog_.size());
+    unary_backlog_.clear();
+    backlog_.fetch_sub(dropped);
   }
+  Skipped(dropped);
   for (StreamConn* s : streams_) s->Stop();
 
   // Wait for the answers still in flight, then cancel what is left.
   const absl::Time give_up = absl::Now() + options_.drain_timeout;
-  auto all_done = [this] {
-    absl::MutexLock l1(&stats_mu_);
-    absl::MutexLock l2(&unary_mu_);
-    return live_streams_ == 0 && unary_in_flight_ == 0;
+  auto all_done = [this] {  // one lock at a time: UnaryDone takes unary_mu_ then stats_mu_
+    {
+      absl::MutexLock lock(&stats_mu_);
+      if (live_streams_ != 0) return false;
+    }
+    absl::MutexLock lock(&unary_mu_);
+    return unary_in_flight_ == 0;
   };
   while (!all_done() && absl::Now() < give_up) absl::SleepFor(absl::Milliseconds(5));
   if (!all_done()) {

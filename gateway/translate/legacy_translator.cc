@@ -9,6 +9,7 @@
 #include "gateway/translate/id_mapping.h"
 #include "gateway/translate/iso_time.h"
 #include "gateway/translate/json_writer.h"
+#include "gateway/translate/level_name.h"
 #include "gateway/translate/payload_json.h"
 
 namespace tracegate::translate {
@@ -54,21 +55,6 @@ bool LookupType(v1::ObservationType type, TypeInfo* info) {
       return true;
     default:
       return false;
-  }
-}
-
-const char* LevelName(v1::Level level) {
-  switch (level) {
-    case v1::LEVEL_DEBUG:
-      return "DEBUG";
-    case v1::LEVEL_DEFAULT:
-      return "DEFAULT";
-    case v1::LEVEL_WARNING:
-      return "WARNING";
-    case v1::LEVEL_ERROR:
-      return "ERROR";
-    default:
-      return nullptr;
   }
 }
 

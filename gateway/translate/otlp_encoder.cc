@@ -10,6 +10,7 @@
 #include "gateway/translate/id_mapping.h"
 #include "gateway/translate/iso_time.h"
 #include "gateway/translate/json_writer.h"
+#include "gateway/translate/level_name.h"
 #include "gateway/translate/otlp_attributes.h"
 #include "gateway/translate/payload_json.h"
 
@@ -51,21 +52,6 @@ const char* TypeName(v1::ObservationType type) {
       return "evaluator";
     case v1::OBSERVATION_TYPE_GUARDRAIL:
       return "guardrail";
-    default:
-      return nullptr;
-  }
-}
-
-const char* LevelName(v1::Level level) {
-  switch (level) {
-    case v1::LEVEL_DEBUG:
-      return "DEBUG";
-    case v1::LEVEL_DEFAULT:
-      return "DEFAULT";
-    case v1::LEVEL_WARNING:
-      return "WARNING";
-    case v1::LEVEL_ERROR:
-      return "ERROR";
     default:
       return nullptr;
   }

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "gateway/config/defaults.h"
 #include "gateway/config/schema_check.h"
+#include "gateway/config/security_config.h"
 #include "gateway/config/validate_config.h"
 #include "gateway/config/yaml_json.h"
 #include "google/protobuf/util/json_util.h"
@@ -99,8 +100,16 @@ absl::StatusOr<LoadedConfig> LoadConfigFile(const std::string& path, const EnvLo
   if (parsed->facts.has_literal_secret && (st.st_mode & S_IROTH) != 0) {
     loaded.warnings.push_back(
         absl::StrCat(path,
-                     ": holds a Langfuse secret_key and is readable by every user; run "
-                     "`chmod o-r` on it or take the key from ${ENV} or secret_key_file"));
+                     ": holds a Langfuse secret_key (or another secret: privacy hmac_secret, a "
+                     "Redis password) and is readable by every user; run `chmod o-r` on it or "
+                     "take the value from ${ENV} or a *_file"));
+  }
+  // Other files holding secrets or private keys (security_config.cc lists them).
+  for (const auto& [key_path, file] : SecretFiles(loaded.config)) {
+    if (WorldReadable(file)) {
+      loaded.warnings.push_back(absl::StrCat(
+          key_path, ": the file is readable by every user; run `chmod o-r` on it"));
+    }
   }
   for (int i = 0; i < loaded.config.routes_size(); ++i) {
     const std::string& file = loaded.config.routes(i).langfuse().secret_key_file();

@@ -111,6 +111,23 @@ bool IsRateLimitSet(const v1::RateLimit& limit) {
   return limit.events_per_second() != 0 || limit.bytes_per_second() != 0;
 }
 
+std::vector<std::pair<std::string, std::string>> SecretFiles(const v1::Config& config) {
+  std::vector<std::pair<std::string, std::string>> files;
+  if (!config.security().tls().key_file().empty()) {
+    files.emplace_back("security.tls.key_file", config.security().tls().key_file());
+  }
+  if (!config.privacy().hmac_secret_file().empty() && config.privacy().hmac_secret().empty()) {
+    files.emplace_back("privacy.hmac_secret_file", config.privacy().hmac_secret_file());
+  }
+  for (int i = 0; i < config.routes_size(); ++i) {
+    const auto& p = config.routes(i).privacy();
+    if (!p.hmac_secret_file().empty() && p.hmac_secret().empty()) {
+      files.emplace_back(Indexed("routes", i) + ".privacy.hmac_secret_file", p.hmac_secret_file());
+    }
+  }
+  return files;
+}
+
 void ApplySecurityDefaults(v1::Config* config) {
   v1::Security* security = config->mutable_security();
   v1::Tls* tls = security->mutable_tls();

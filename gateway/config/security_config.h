@@ -14,6 +14,9 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "tracegate/config/v1/config.pb.h"
@@ -32,6 +35,12 @@ void ApplySecurityDefaults(tracegate::config::v1::Config* config);
 
 // True when the rate limit is set (has a rate); an unset message means unlimited.
 bool IsRateLimitSet(const tracegate::config::v1::RateLimit& limit);
+
+// Files named by the config that hold secrets or private keys, besides the routes'
+// secret_key_file (the loader warns when one is readable by every user): (key path, file)
+// for security.tls.key_file, privacy.hmac_secret_file and routes[i].privacy.hmac_secret_file.
+std::vector<std::pair<std::string, std::string>> SecretFiles(
+    const tracegate::config::v1::Config& config);
 
 namespace internal {
 absl::Status ValidateSecurity(const tracegate::config::v1::Config& config);

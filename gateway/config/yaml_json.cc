@@ -51,6 +51,14 @@ int CountDocuments(const std::string& text) {
   return n;
 }
 
+// Whether a value written in the file is a secret: a Langfuse secret_key, a privacy
+// hmac_secret, or a Redis URL with a password ("redis://:pw@host").
+bool IsSecretValue(absl::string_view path, absl::string_view key, absl::string_view raw) {
+  if (raw.empty()) return false;
+  if (key == "secret_key" || key == "hmac_secret") return true;
+  return path == "redis.url" && absl::StrContains(raw, "@");
+}
+
 bool IsDigits(absl::string_view s) {
   if (s.empty()) return false;
   for (char c : s) {
@@ -169,15 +177,15 @@ class Converter {
     if (!IsValidUtf8(raw)) return Error(path, "not valid UTF-8");
     if (plain && !absl::StrContains(raw, "${")) {
       *out = ResolvePlain(raw);
-      if (key == "secret_key" && out->is_string() && !raw.empty()) {
-        facts_->has_literal_secret = true;
-      }
+      if (IsSecretValue(path, key, raw) && out->is_string()) facts_->has_literal_secret = true;
       return absl::OkStatus();
     }
     absl::StatusOr<ExpandedValue> expanded = ExpandEnv(raw, env_, path);
     if (!expanded.ok()) return expanded.status();
     if (!IsValidUtf8(expanded->value)) return Error(path, "expanded value is not valid UTF-8");
-    if (key == "secret_key" && expanded->has_literal_text) facts_->has_literal_secret = true;
+    if (expanded->has_literal_text && IsSecretValue(path, key, raw)) {
+      facts_->has_literal_secret = true;
+    }
     *out = std::move(expanded->value);
     return absl::OkStatus();
   }

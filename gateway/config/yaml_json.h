@@ -19,7 +19,8 @@
 namespace tracegate::config {
 
 struct YamlFacts {
-  // A `secret_key` value is written in the file itself (not only taken from ${ENV}).
+  // A secret (a Langfuse `secret_key`, a privacy `hmac_secret`, a Redis URL with a password)
+  // is written in the file itself (not only taken from ${ENV}).
   bool has_literal_secret = false;
 };
 

@@ -1,6 +1,12 @@
 // The `security` and `rate_limits` sections: defaults and one case per validation rule.
 #include "gateway/config/security_config.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -144,6 +150,87 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"rate_limits:\n  workspaces:\n    team: {events_per_second: 1, burst: soon}\n",
              "rate_limits.workspaces[\"team\"].burst: must be a duration like \"250ms\", \"5s\" "
              "or \"24h\""}));
+
+// Writes `text` to `path` with `mode`.
+void WriteFile(const std::string& path, const std::string& text, mode_t mode) {
+  std::ofstream(path) << text;
+  ::chmod(path.c_str(), mode);
+}
+
+class SecretFileWarningTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = ::testing::TempDir() + "tg-secfiles-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::vector<std::string> Warnings(const std::string& extra, mode_t mode) {
+    const std::string path = dir_ + "/tracegate.yaml";
+    WriteFile(path, absl::StrCat(kBase, extra), mode);
+    auto loaded = LoadConfigFile(path, NoEnv());
+    EXPECT_TRUE(loaded.ok()) << loaded.status();
+    return loaded.ok() ? loaded->warnings : std::vector<std::string>{};
+  }
+  std::string dir_;
+};
+
+TEST_F(SecretFileWarningTest, LiteralSecretsInAWorldReadableFile) {
+  // kBase holds a literal Langfuse secret_key: readable by all → warning; 0600 → none.
+  EXPECT_THAT(Warnings("", 0644),
+              ::testing::ElementsAre(::testing::HasSubstr("is readable by every user")));
+  EXPECT_THAT(Warnings("", 0600), ::testing::IsEmpty());
+}
+
+TEST_F(SecretFileWarningTest, HmacSecretAndRedisPasswordCountAsSecrets) {
+  std::string base = kBase;
+  base.replace(base.find("secret_key: sk"), 14, "secret_key: \"${SK}\"");
+  const std::string path = dir_ + "/c.yaml";
+  const EnvLookup env = [](const std::string& name) -> std::optional<std::string> {
+    if (name == "SK") return std::string("sk-from-env");
+    return std::nullopt;
+  };
+  for (const std::string& extra :
+       {std::string("privacy: {hmac_secret: 0123456789abcdef0123}\n"),
+        std::string("redis: {url: \"redis://:hunter2@127.0.0.1:6379\"}\n")}) {
+    WriteFile(path, base + extra, 0644);
+    auto loaded = LoadConfigFile(path, env);
+    ASSERT_TRUE(loaded.ok()) << loaded.status();
+    EXPECT_THAT(loaded->warnings,
+                ::testing::ElementsAre(::testing::HasSubstr("readable by every user")))
+        << extra;
+    for (const std::string& w : loaded->warnings) {
+      EXPECT_THAT(w, ::testing::Not(::testing::HasSubstr("hunter2")));
+    }
+  }
+  WriteFile(path, base + "redis: {url: \"redis://127.0.0.1:6379\"}\n", 0644);
+  auto no_password = LoadConfigFile(path, env);
+  ASSERT_TRUE(no_password.ok()) << no_password.status();
+  EXPECT_THAT(no_password->warnings, ::testing::IsEmpty());
+}
+
+TEST_F(SecretFileWarningTest, WorldReadableKeyFiles) {
+  WriteFile(dir_ + "/tls.key", "key", 0644);
+  WriteFile(dir_ + "/hmac", "0123456789abcdef0123", 0604);
+  WriteFile(dir_ + "/tls.crt", "cert", 0644);
+  const std::vector<std::string> w = Warnings(
+      absl::StrCat("security:\n  tls: {cert_file: ", dir_, "/tls.crt, key_file: ", dir_,
+                   "/tls.key}\nprivacy: {hmac_secret_file: ", dir_, "/hmac}\n"),
+      0600);
+  EXPECT_THAT(w, ::testing::UnorderedElementsAre(
+                     "security.tls.key_file: the file is readable by every user; run `chmod "
+                     "o-r` on it",
+                     "privacy.hmac_secret_file: the file is readable by every user; run `chmod "
+                     "o-r` on it"));
+  ::chmod((dir_ + "/tls.key").c_str(), 0600);
+  ::chmod((dir_ + "/hmac").c_str(), 0600);
+  EXPECT_THAT(Warnings(absl::StrCat("security:\n  tls: {cert_file: ", dir_, "/tls.crt, key_file: ",
+                                    dir_, "/tls.key}\nprivacy: {hmac_secret_file: ", dir_,
+                                    "/hmac}\n"),
+                       0600),
+              ::testing::IsEmpty());
+}
 
 }  // namespace
 }  // namespace tracegate::config

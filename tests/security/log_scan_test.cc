@@ -18,10 +18,13 @@ namespace {
 
 constexpr char kRotatedSecret[] = "sk-lf-rotated-5ecret-abcdef987654";
 constexpr char kUnknownKey[] = "tg_leak_probe_unknown_key_0123456789";
+constexpr char kHmacSecret[] = "hmac-leak-probe-0123456789abcdef";
 
 std::string Yaml(const std::string& secret) {
   std::string yaml = BaseYaml(absl::StrCat("security:\n  admin_key_sha256: ",
-                                           auth::Sha256Hex(kAdminKey), "\nlogging:\n  level: debug\n"));
+                                           auth::Sha256Hex(kAdminKey),
+                                           "\nlogging:\n  level: debug\nprivacy:\n  hmac_secret: ",
+                                           kHmacSecret, "\n"));
   yaml.replace(yaml.find(kLangfuseSecret), strlen(kLangfuseSecret), secret);
   return yaml;
 }
@@ -32,7 +35,7 @@ std::vector<std::string> Leaks(const std::string& text) {
       absl::Base64Escape(std::string("pk-lf-sec-test:") + kLangfuseSecret);
   const std::vector<std::string> secrets = {kAlphaKey,      kBravoKey,      kAdminKey,
                                             kLangfuseSecret, kRotatedSecret, kUnknownKey,
-                                            basic};
+                                            kHmacSecret,     basic};
   const std::regex authorization("(Bearer|Basic)\\s+[A-Za-z0-9._~+/=-]{12,}",
                                  std::regex::icase);
   std::vector<std::string> leaks;

@@ -8,19 +8,10 @@
 #include "gateway/privacy/pii_scanner.h"
 #include "gateway/privacy/policy.h"
 #include "gtest/gtest.h"
+#include "tests/testing/alloc_counter.h"
 
-namespace {
-std::atomic<bool> g_counting{false};
-std::atomic<long> g_allocations{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-  if (g_counting.load(std::memory_order_relaxed)) g_allocations.fetch_add(1);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+using tracegate::testing::g_allocations;
+using tracegate::testing::g_counting;
 
 namespace tracegate::privacy {
 namespace {

@@ -25,11 +25,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process (all its threads), from /proc/<pid>/stat."""
+def cpu_seconds(pid: int, children: bool = False) -> float:
+    """utime + stime of a process (all its threads), from /proc/<pid>/stat; with
+    `children`, plus cutime + cstime of its reaped children (Redis's AOF rewrite forks)."""
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # fields 14 and 15 of stat(5)
+    ticks = int(fields[11]) + int(fields[12])  # fields 14 and 15 of stat(5)
+    if children:
+        ticks += int(fields[13]) + int(fields[14])  # fields 16 and 17
+    return ticks / CLK_TCK
 
 
 def peak_rss_mb(pid: int) -> float:

@@ -152,7 +152,7 @@ class Runner:
             if sink_port:
                 v["sink"] = bl.http_json("http://127.0.0.1:%d/stats" % sink_port)
             if redis:
-                v["redis_cpu"] = bl.cpu_seconds(redis[0])
+                v["redis_cpu"] = bl.cpu_seconds(redis[0], children=True)
                 v["redis_cmds"] = bl.redis_commandstats(redis[1])
                 v["redis_calls"] = sum(v["redis_cmds"].values())
             return v

@@ -59,8 +59,9 @@ absl::Status ValidateTls(const v1::Tls& tls) {
                       "certificates)");
   }
   if (on) {
-    TG_ASSIGN_OR_RETURN(absl::Duration refresh,
-                        ParseDurationField(tls.refresh_interval(), "security.tls.refresh_interval"));
+    TG_ASSIGN_OR_RETURN(
+        absl::Duration refresh,
+        ParseDurationField(tls.refresh_interval(), "security.tls.refresh_interval"));
     if (refresh < absl::Seconds(1) || refresh != absl::Seconds(absl::ToInt64Seconds(refresh))) {
       return FieldError("security.tls.refresh_interval", "must be a whole number of seconds");
     }
@@ -80,8 +81,8 @@ absl::Status ValidateConnections(const v1::GrpcConnections& grpc) {
       CheckOptionalDuration(grpc.max_connection_age(), "security.grpc.max_connection_age"));
   TG_RETURN_IF_ERROR(CheckOptionalDuration(grpc.max_connection_age_grace(),
                                            "security.grpc.max_connection_age_grace"));
-  return internal::CheckRange("security.grpc.max_concurrent_streams",
-                              grpc.max_concurrent_streams(), 0, 1000000);
+  return internal::CheckRange("security.grpc.max_concurrent_streams", grpc.max_concurrent_streams(),
+                              0, 1000000);
 }
 
 absl::Status ValidateRate(const v1::RateLimit& limit, const std::string& path) {
@@ -95,8 +96,9 @@ absl::Status ValidateRate(const v1::RateLimit& limit, const std::string& path) {
   }
   if (!IsRateLimitSet(limit)) {
     if (!limit.burst().empty()) {
-      return FieldError(path, "set events_per_second or bytes_per_second (burst alone limits "
-                              "nothing)");
+      return FieldError(path,
+                        "set events_per_second or bytes_per_second (burst alone limits "
+                        "nothing)");
     }
     return absl::OkStatus();
   }
@@ -175,8 +177,8 @@ absl::Status ValidateSecurity(const v1::Config& config) {
     TG_RETURN_IF_ERROR(ValidateRate(limit, path));
   }
   for (int i = 0; i < config.api_keys_size(); ++i) {
-    TG_RETURN_IF_ERROR(ValidateRate(config.api_keys(i).rate_limit(),
-                                    Indexed("api_keys", i) + ".rate_limit"));
+    TG_RETURN_IF_ERROR(
+        ValidateRate(config.api_keys(i).rate_limit(), Indexed("api_keys", i) + ".rate_limit"));
   }
   return absl::OkStatus();
 }

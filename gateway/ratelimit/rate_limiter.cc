@@ -233,9 +233,9 @@ absl::Status RateLimiter::Admit(const core::Principal& principal,
       ws_counters->limited_events.fetch_add(events, std::memory_order_relaxed);
     }
     *retry_after = absl::Ceil(wait, absl::Milliseconds(1));
-    return absl::ResourceExhaustedError(
-        absl::StrCat("rate limit of ", what, " exceeded (", limit.description,
-                     "); retry after ", absl::FormatDuration(*retry_after)));
+    return absl::ResourceExhaustedError(absl::StrCat("rate limit of ", what, " exceeded (",
+                                                     limit.description, "); retry after ",
+                                                     absl::FormatDuration(*retry_after)));
   };
   if (enabled_) {
     const absl::Time now = clock_->Now();
@@ -255,8 +255,9 @@ absl::Status RateLimiter::Admit(const core::Principal& principal,
       absl::InlinedVector<Group, 4> groups;
       absl::flat_hash_map<absl::string_view, size_t> index;
       for (const auto& ev : request.events()) {
-        absl::string_view ws = ev.workspace().empty() ? absl::string_view(request.default_workspace())
-                                                      : absl::string_view(ev.workspace());
+        absl::string_view ws = ev.workspace().empty()
+                                   ? absl::string_view(request.default_workspace())
+                                   : absl::string_view(ev.workspace());
         if (ws.empty()) continue;  // rejected later by the pipeline
         size_t g = groups.size();
         if (!groups.empty() && groups.back().workspace == ws) {

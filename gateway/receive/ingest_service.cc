@@ -71,8 +71,7 @@ void LogRefusal(absl::string_view what, const std::string& request_id, const abs
 
 // One bidi stream. Lives until OnDone(); Finish() is only called when no batch of this
 // stream is in a worker any more, so OnDone() never races a worker.
-class StreamReactor final
-    : public grpc::ServerBidiReactor<IngestRequest, IngestResponse> {
+class StreamReactor final : public grpc::ServerBidiReactor<IngestRequest, IngestResponse> {
  public:
   StreamReactor(IngestService* service, grpc::CallbackServerContext* ctx,
                 std::shared_ptr<const IngestScope> scope,
@@ -107,8 +106,8 @@ class StreamReactor final
     absl::Status refused = CheckLocked(*request, &retry_after);
     if (refused.ok()) {
       ++in_flight_;
-      bool submitted = service_->options_.pool->Submit(
-          [this, request, scope = scope_, principal = principal_] {
+      bool submitted =
+          service_->options_.pool->Submit([this, request, scope = scope_, principal = principal_] {
             auto response = std::make_unique<IngestResponse>();
             if (DeadlinePassed(ctx_)) {
               FillRejected(*request, absl::DeadlineExceededError(kDeadlinePassed), *response);
@@ -268,8 +267,7 @@ absl::StatusOr<std::shared_ptr<const core::Principal>> IngestService::Authentica
   const auto& md = ctx->client_metadata();
   auto it = md.find("authorization");
   if (it == md.end()) {
-    return absl::UnauthenticatedError(
-        "missing \"authorization: Bearer <api key>\" metadata");
+    return absl::UnauthenticatedError("missing \"authorization: Bearer <api key>\" metadata");
   }
   return scope.authenticate(absl::string_view(it->second.data(), it->second.size()));
 }
@@ -321,8 +319,8 @@ grpc::ServerUnaryReactor* IngestService::Ingest(grpc::CallbackServerContext* ctx
         reactor->Finish(ToGrpc(scope->pipeline->Process(*p, *mutable_request, *response)));
       });
   if (!submitted) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                 "gateway overloaded, resend later"));
+    reactor->Finish(
+        grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "gateway overloaded, resend later"));
   }
   return reactor;
 }

@@ -41,8 +41,8 @@ void ListChanged(const Message& a, const Message& b, const std::string& prefix, 
     const std::string path = prefix + f->name();
     if (depth > 0 && f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE && !f->is_repeated()) {
       const Reflection* ra = a.GetReflection();
-      ListChanged(ra->GetMessage(a, f), b.GetReflection()->GetMessage(b, f), path + ".",
-                  depth - 1, out);
+      ListChanged(ra->GetMessage(a, f), b.GetReflection()->GetMessage(b, f), path + ".", depth - 1,
+                  out);
       continue;
     }
     out->push_back(absl::StrCat(path, ": changed; takes effect after a restart"));
@@ -70,7 +70,8 @@ std::vector<std::string> DescribeChanges(const Config& old, const Config& next) 
       changes.push_back(absl::StrCat("api_keys: removed \"", k.name(), "\""));
     }
   }
-  if (!MessageDifferencer::Equals(old.limits(), next.limits())) changes.push_back("limits: changed");
+  if (!MessageDifferencer::Equals(old.limits(), next.limits()))
+    changes.push_back("limits: changed");
   if (!MessageDifferencer::Equals(old.rate_limits(), next.rate_limits())) {
     changes.push_back("rate_limits: changed");
   }
@@ -112,8 +113,8 @@ std::vector<std::string> RestartOnlyChanges(const Config& old, const Config& nex
       continue;
     }
     if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE && !f->is_repeated()) {
-      ListChanged(old.GetReflection()->GetMessage(old, f), next.GetReflection()->GetMessage(next, f),
-                  f->name() + ".", 1, &out);
+      ListChanged(old.GetReflection()->GetMessage(old, f),
+                  next.GetReflection()->GetMessage(next, f), f->name() + ".", 1, &out);
     } else {
       out.push_back(absl::StrCat(f->name(), ": changed; takes effect after a restart"));
     }

@@ -53,8 +53,9 @@ absl::StatusOr<ExporterSet::Plan> ExporterSet::Prepare(const Snapshot& next) con
     }
     auto exporter = exporter::RouteExporter::Create(options_.make_options(target, next.config));
     if (!exporter.ok()) {
-      return absl::Status(exporter.status().code(), absl::StrCat("route \"", target->name,
-                                                                 "\": ", exporter.status().message()));
+      return absl::Status(
+          exporter.status().code(),
+          absl::StrCat("route \"", target->name, "\": ", exporter.status().message()));
     }
     entry.exporter = std::shared_ptr<exporter::RouteExporter>(std::move(*exporter));
     plan.next.push_back(entry);
@@ -77,13 +78,13 @@ std::vector<std::string> ExporterSet::Commit(Plan plan) {
       changes.push_back(absl::StrCat("route \"", e.route, "\": cannot start: ", st.message()));
       continue;
     }
-    changes.push_back(absl::StrCat("route \"", e.route, "\": ",
-                                   replacing ? "target changed, new exporter" : "added"));
+    changes.push_back(absl::StrCat("route \"", e.route,
+                                   "\": ", replacing ? "target changed, new exporter" : "added"));
   }
   for (Entry& e : plan.replaced) Retire(std::move(e), /*removed=*/false);
   for (Entry& e : plan.removed) {
-    changes.push_back(absl::StrCat("route \"", e.route,
-                                   "\": removed (its queued events are still delivered)"));
+    changes.push_back(
+        absl::StrCat("route \"", e.route, "\": removed (its queued events are still delivered)"));
     Retire(std::move(e), /*removed=*/true);
   }
   current_ = std::move(plan.next);

@@ -63,10 +63,10 @@ class ExporterSet {
     std::shared_ptr<exporter::RouteExporter> exporter;
   };
   struct Plan {
-    std::vector<Entry> next;             // the set after Commit, in config order
-    std::vector<Entry> started;          // created by Prepare, started by Commit
-    std::vector<Entry> replaced;         // retired with a grace
-    std::vector<Entry> removed;          // retired when their queue is empty
+    std::vector<Entry> next;      // the set after Commit, in config order
+    std::vector<Entry> started;   // created by Prepare, started by Commit
+    std::vector<Entry> replaced;  // retired with a grace
+    std::vector<Entry> removed;   // retired when their queue is empty
   };
 
   explicit ExporterSet(ExporterSetOptions options);

@@ -70,7 +70,9 @@ bool IsAdminKey(const Snapshot& snapshot, absl::string_view authorization);
 class SnapshotHolder {
  public:
   std::shared_ptr<const Snapshot> Load() const { return std::atomic_load(&current_); }
-  void Store(std::shared_ptr<const Snapshot> next) { std::atomic_store(&current_, std::move(next)); }
+  void Store(std::shared_ptr<const Snapshot> next) {
+    std::atomic_store(&current_, std::move(next));
+  }
   // The current snapshot's ingest scope, sharing ownership of the snapshot.
   std::shared_ptr<const receive::IngestScope> Scope() const {
     std::shared_ptr<const Snapshot> s = Load();

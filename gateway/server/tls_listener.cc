@@ -25,7 +25,8 @@ absl::StatusOr<std::string> ReadPem(const std::string& path, const std::string& 
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     const int err = errno;
-    const std::string message = absl::StrCat(key_path, ": cannot read the file: ", std::strerror(err));
+    const std::string message =
+        absl::StrCat(key_path, ": cannot read the file: ", std::strerror(err));
     if (err == ENOENT) return absl::NotFoundError(message);
     if (err == EACCES) return absl::PermissionDeniedError(message);
     return absl::InvalidArgumentError(message);
@@ -50,7 +51,8 @@ struct KeyDeleter {
 };
 
 std::unique_ptr<BIO, BioDeleter> Bio(const std::string& pem) {
-  return std::unique_ptr<BIO, BioDeleter>(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  return std::unique_ptr<BIO, BioDeleter>(
+      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
 }
 
 // The certificates in a PEM bundle (0 when none parse).
@@ -58,7 +60,8 @@ int CountCertificates(const std::string& pem) {
   auto bio = Bio(pem);
   int n = 0;
   while (true) {
-    std::unique_ptr<X509, X509Deleter> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    std::unique_ptr<X509, X509Deleter> cert(
+        PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
     if (!cert) break;
     ++n;
   }
@@ -128,7 +131,8 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ListenerCredentials(
   } else {
     options.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
   }
-  std::shared_ptr<grpc::ServerCredentials> creds = grpc::experimental::TlsServerCredentials(options);
+  std::shared_ptr<grpc::ServerCredentials> creds =
+      grpc::experimental::TlsServerCredentials(options);
   if (!creds) return absl::InternalError("security.tls: gRPC refused the TLS settings");
   return creds;
 }

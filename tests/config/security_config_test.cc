@@ -214,10 +214,10 @@ TEST_F(SecretFileWarningTest, WorldReadableKeyFiles) {
   WriteFile(dir_ + "/tls.key", "key", 0644);
   WriteFile(dir_ + "/hmac", "0123456789abcdef0123", 0604);
   WriteFile(dir_ + "/tls.crt", "cert", 0644);
-  const std::vector<std::string> w = Warnings(
-      absl::StrCat("security:\n  tls: {cert_file: ", dir_, "/tls.crt, key_file: ", dir_,
-                   "/tls.key}\nprivacy: {hmac_secret_file: ", dir_, "/hmac}\n"),
-      0600);
+  const std::vector<std::string> w =
+      Warnings(absl::StrCat("security:\n  tls: {cert_file: ", dir_, "/tls.crt, key_file: ", dir_,
+                            "/tls.key}\nprivacy: {hmac_secret_file: ", dir_, "/hmac}\n"),
+               0600);
   EXPECT_THAT(w, ::testing::UnorderedElementsAre(
                      "security.tls.key_file: the file is readable by every user; run `chmod "
                      "o-r` on it",
@@ -225,11 +225,11 @@ TEST_F(SecretFileWarningTest, WorldReadableKeyFiles) {
                      "o-r` on it"));
   ::chmod((dir_ + "/tls.key").c_str(), 0600);
   ::chmod((dir_ + "/hmac").c_str(), 0600);
-  EXPECT_THAT(Warnings(absl::StrCat("security:\n  tls: {cert_file: ", dir_, "/tls.crt, key_file: ",
-                                    dir_, "/tls.key}\nprivacy: {hmac_secret_file: ", dir_,
-                                    "/hmac}\n"),
-                       0600),
-              ::testing::IsEmpty());
+  EXPECT_THAT(
+      Warnings(absl::StrCat("security:\n  tls: {cert_file: ", dir_, "/tls.crt, key_file: ", dir_,
+                            "/tls.key}\nprivacy: {hmac_secret_file: ", dir_, "/hmac}\n"),
+               0600),
+      ::testing::IsEmpty());
 }
 
 }  // namespace

@@ -13,12 +13,12 @@ namespace tracegate::fuzz {
 // 2026-01-01T00:00:00Z: corpus timestamps are chosen around it.
 inline const absl::Time kNow = absl::FromUnixSeconds(1767225600);
 
-#define TG_FUZZ_CHECK(cond, what)                                                   \
-  do {                                                                              \
-    if (!(cond)) {                                                                  \
+#define TG_FUZZ_CHECK(cond, what)                                                            \
+  do {                                                                                       \
+    if (!(cond)) {                                                                           \
       std::fprintf(stderr, "fuzz invariant broken: %s (%s:%d)\n", what, __FILE__, __LINE__); \
-      std::abort();                                                                 \
-    }                                                                               \
+      std::abort();                                                                          \
+    }                                                                                        \
   } while (false)
 
 }  // namespace tracegate::fuzz

@@ -58,9 +58,7 @@ routes:
   return *w;
 }
 
-int64_t Queued(World& w) {
-  return w.queue->Stats("a").events + w.queue->Stats("rest").events;
-}
+int64_t Queued(World& w) { return w.queue->Stats("a").events + w.queue->Stats("rest").events; }
 
 }  // namespace
 

@@ -40,11 +40,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   TG_FUZZ_CHECK(restored.ok() && *restored == body, "gzip round trip");
   tracegate::otlpwire::ExportTraceServiceRequest parsed;
   TG_FUZZ_CHECK(parsed.ParseFromString(*restored), "the OTLP bytes parse (valid UTF-8)");
-  TG_FUZZ_CHECK(parsed.resource_spans_size() == 1 &&
-                    parsed.resource_spans(0).scope_spans_size() == 1 &&
-                    static_cast<size_t>(parsed.resource_spans(0).scope_spans(0).spans_size()) ==
-                        added,
-                "the parsed request holds every span");
+  TG_FUZZ_CHECK(
+      parsed.resource_spans_size() == 1 && parsed.resource_spans(0).scope_spans_size() == 1 &&
+          static_cast<size_t>(parsed.resource_spans(0).scope_spans(0).spans_size()) == added,
+      "the parsed request holds every span");
   TG_FUZZ_CHECK(parsed.SerializeAsString() == body, "re-serialization gives the same bytes");
   return 0;
 }

@@ -3,8 +3,8 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/text_format.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 
 namespace tracegate::ratelimit {
@@ -14,9 +14,17 @@ using ::testing::HasSubstr;
 using tracegate::v1::IngestRequest;
 
 constexpr char kKeys[] = R"pb(
-  api_keys { name: "noisy" workspaces: "*" rate_limit { events_per_second: 10 } }
+  api_keys {
+    name: "noisy"
+    workspaces: "*"
+    rate_limit { events_per_second: 10 }
+  }
   api_keys { name: "calm" workspaces: "*" }
-  api_keys { name: "free" workspaces: "*" rate_limit {} }
+  api_keys {
+    name: "free"
+    workspaces: "*"
+    rate_limit {}
+  }
 )pb";
 
 // kKeys plus `extra` (text-format Config fields).
@@ -72,7 +80,7 @@ TEST_F(RateLimiterTest, FloodFromOneKeyIsLimitedWhileAnotherKeyIsServed) {
             "rate limit of API key \"noisy\" exceeded (10 events/s); retry after 100ms");
   EXPECT_EQ(retry_, absl::Milliseconds(100));
   for (int i = 0; i < 10; ++i) EXPECT_TRUE(Admit(*l, "calm", Batch(10)).ok()) << i;
-  EXPECT_FALSE(Admit(*l, "calm", Batch(1)).ok());  // 100/s default reached
+  EXPECT_FALSE(Admit(*l, "calm", Batch(1)).ok());    // 100/s default reached
   EXPECT_TRUE(Admit(*l, "free", Batch(5000)).ok());  // rate_limit: {} = unlimited
   clock_.Advance(absl::Milliseconds(100));
   EXPECT_TRUE(Admit(*l, "noisy", Batch(1)).ok());
@@ -99,7 +107,7 @@ TEST_F(RateLimiterTest, MixedBatchIsRefusedWhenOneWorkspaceIsOver) {
   r.mutable_events(1)->set_workspace("b");
   EXPECT_TRUE(Admit(*l, "calm", r).ok());
   EXPECT_TRUE(Admit(*l, "calm", Batch(1, "a")).ok());
-  EXPECT_FALSE(Admit(*l, "calm", r).ok());  // a is at 2/2
+  EXPECT_FALSE(Admit(*l, "calm", r).ok());             // a is at 2/2
   EXPECT_TRUE(Admit(*l, "calm", Batch(1, "b")).ok());  // b's token from the refusal came back
   EXPECT_TRUE(Admit(*l, "calm", Batch(1, "c")).ok());  // every workspace has its own bucket
 }
@@ -128,8 +136,7 @@ TEST_F(RateLimiterTest, KeysWithoutLimitsAreNeverRefused) {
 }
 
 TEST_F(RateLimiterTest, ReloadKeepsFillOfUnchangedLimitsAndCounters) {
-  const std::string limits =
-      "rate_limits { per_workspace { events_per_second: 10 } }";
+  const std::string limits = "rate_limits { per_workspace { events_per_second: 10 } }";
   auto first = Make(limits);
   EXPECT_TRUE(Admit(*first, "noisy", Batch(10)).ok());
   EXPECT_FALSE(Admit(*first, "noisy", Batch(1)).ok());
@@ -151,10 +158,12 @@ TEST_F(RateLimiterTest, RendersCountersPerKeyName) {
   EXPECT_THAT(text, HasSubstr("tracegate_ratelimit_admitted_events_total{key=\"calm\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("tracegate_ratelimit_limited_events_total{key=\"calm\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("tracegate_ratelimit_limited_requests_total{key=\"noisy\"} 0\n"));
-  EXPECT_THAT(text, HasSubstr(
-                        "tracegate_ratelimit_workspace_limited_requests_total{workspace=\"small\"} 1\n"));
-  EXPECT_THAT(text, HasSubstr(
-                        "tracegate_ratelimit_workspace_limited_requests_total{workspace=\"_other\"} 0\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr("tracegate_ratelimit_workspace_limited_requests_total{workspace=\"small\"} 1\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr("tracegate_ratelimit_workspace_limited_requests_total{workspace=\"_other\"} 0\n"));
 }
 
 TEST_F(RateLimiterTest, InventedWorkspacesShareOneBucketBeyondTheBound) {

@@ -4,6 +4,8 @@
 //
 // TRACEGATE_CATALOGUE_PRINT=1 prints the actual answers as markdown rows instead of checking
 // them (to update the table after a deliberate change).
+#include "tests/security/bad_input_catalogue.h"
+
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
@@ -15,7 +17,6 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/security/bad_input_catalogue.h"
 #include "tests/security/gateway_fixture.h"
 
 namespace tracegate::security_testing {
@@ -32,9 +33,9 @@ bool PrintMode() {
 }
 
 std::string CatalogueYaml() {
-  return BaseYaml("", KeyYaml("alpha", kAlphaKey) +
-                          absl::StrCat("  - name: limited\n    sha256: ",
-                                       auth::Sha256Hex(kBravoKey), "\n    workspaces: [w]\n"));
+  return BaseYaml("", KeyYaml("alpha", kAlphaKey) + absl::StrCat("  - name: limited\n    sha256: ",
+                                                                 auth::Sha256Hex(kBravoKey),
+                                                                 "\n    workspaces: [w]\n"));
 }
 
 class CatalogueTest : public ::testing::Test {
@@ -51,8 +52,8 @@ class CatalogueTest : public ::testing::Test {
   static Answer Send(const BadInput& in) {
     grpc::ChannelArguments args;
     args.SetMaxSendMessageSize(64 << 20);
-    auto channel = grpc::CreateCustomChannel(gateway_->address(),
-                                             grpc::InsecureChannelCredentials(), args);
+    auto channel =
+        grpc::CreateCustomChannel(gateway_->address(), grpc::InsecureChannelCredentials(), args);
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
     std::string authorization = in.authorization;
@@ -80,9 +81,7 @@ class CatalogueTest : public ::testing::Test {
 
 TestGateway* CatalogueTest::gateway_ = nullptr;
 
-TEST_F(CatalogueTest, HasAtLeastThirtyKinds) {
-  EXPECT_GE(Catalogue("Bearer x").size(), 30u);
-}
+TEST_F(CatalogueTest, HasAtLeastThirtyKinds) { EXPECT_GE(Catalogue("Bearer x").size(), 30u); }
 
 TEST_F(CatalogueTest, EveryCaseGetsItsExactAnswer) {
   const std::string bearer = std::string("Bearer ") + kAlphaKey;

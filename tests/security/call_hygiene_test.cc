@@ -35,8 +35,8 @@ class CallHygieneTest : public ::testing::Test {
     pipeline_ = *IngestPipeline::Create(std::move(o));
     pool_ = std::make_unique<WorkerPool>(1, 100);
     IngestServiceOptions so;
-    so.authenticate = [](absl::string_view auth)
-        -> absl::StatusOr<std::shared_ptr<const core::Principal>> {
+    so.authenticate =
+        [](absl::string_view auth) -> absl::StatusOr<std::shared_ptr<const core::Principal>> {
       if (auth != "Bearer good") return absl::UnauthenticatedError("unknown API key");
       auto p = std::make_shared<core::Principal>();
       p->key_name = "k";

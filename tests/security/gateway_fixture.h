@@ -35,23 +35,23 @@ inline std::string KeyYaml(const std::string& name, const std::string& key,
 // A complete config: keys alpha and bravo, one "*" route; `extra` is appended (top-level
 // sections such as rate_limits or security).
 inline std::string BaseYaml(const std::string& extra = "", const std::string& keys = "") {
-  return absl::StrCat(R"yaml(
+  return absl::StrCat(
+      R"yaml(
 server:
   grpc_listen: "127.0.0.1:0"
   admin_listen: "127.0.0.1:0"
 api_keys:
 )yaml",
-                      keys.empty() ? KeyYaml("alpha", kAlphaKey) + KeyYaml("bravo", kBravoKey)
-                                   : keys,
-                      R"yaml(routes:
+      keys.empty() ? KeyYaml("alpha", kAlphaKey) + KeyYaml("bravo", kBravoKey) : keys,
+      R"yaml(routes:
   - name: main
     workspaces: ["*"]
     langfuse: {base_url: "http://127.0.0.1:9", public_key: pk-lf-sec-test, secret_key: )yaml",
-                      kLangfuseSecret, R"yaml(}
+      kLangfuseSecret, R"yaml(}
 export:
   linger: 10ms
 )yaml",
-                      extra);
+      extra);
 }
 
 class TestGateway {

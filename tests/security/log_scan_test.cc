@@ -21,23 +21,20 @@ constexpr char kUnknownKey[] = "tg_leak_probe_unknown_key_0123456789";
 constexpr char kHmacSecret[] = "hmac-leak-probe-0123456789abcdef";
 
 std::string Yaml(const std::string& secret) {
-  std::string yaml = BaseYaml(absl::StrCat("security:\n  admin_key_sha256: ",
-                                           auth::Sha256Hex(kAdminKey),
-                                           "\nlogging:\n  level: debug\nprivacy:\n  hmac_secret: ",
-                                           kHmacSecret, "\n"));
+  std::string yaml = BaseYaml(
+      absl::StrCat("security:\n  admin_key_sha256: ", auth::Sha256Hex(kAdminKey),
+                   "\nlogging:\n  level: debug\nprivacy:\n  hmac_secret: ", kHmacSecret, "\n"));
   yaml.replace(yaml.find(kLangfuseSecret), strlen(kLangfuseSecret), secret);
   return yaml;
 }
 
 // Every line of `text` that carries one of the secrets or an Authorization value.
 std::vector<std::string> Leaks(const std::string& text) {
-  const std::string basic =
-      absl::Base64Escape(std::string("pk-lf-sec-test:") + kLangfuseSecret);
-  const std::vector<std::string> secrets = {kAlphaKey,      kBravoKey,      kAdminKey,
+  const std::string basic = absl::Base64Escape(std::string("pk-lf-sec-test:") + kLangfuseSecret);
+  const std::vector<std::string> secrets = {kAlphaKey,       kBravoKey,      kAdminKey,
                                             kLangfuseSecret, kRotatedSecret, kUnknownKey,
                                             kHmacSecret,     basic};
-  const std::regex authorization("(Bearer|Basic)\\s+[A-Za-z0-9._~+/=-]{12,}",
-                                 std::regex::icase);
+  const std::regex authorization("(Bearer|Basic)\\s+[A-Za-z0-9._~+/=-]{12,}", std::regex::icase);
   std::vector<std::string> leaks;
   std::stringstream lines(text);
   std::string line;
@@ -54,22 +51,22 @@ TEST(LogScanTest, NoSecretInAnyLogLineOfTheRequestPath) {
   TestGateway gw(Yaml(kLangfuseSecret));
   const std::string echoed =
       "Basic " + absl::Base64Escape(std::string("pk-lf-sec-test:") + kLangfuseSecret);
-  gw.transport().SetHandler([&](const exporter::HttpRequest& req)
-                                -> absl::StatusOr<exporter::HttpResponse> {
-    const std::string* auth = exporter::FindHeader(req.headers, "Authorization");
-    const std::string echo = auth != nullptr ? *auth : "";
-    switch (posts.fetch_add(1)) {
-      case 0:
-        return exporter::testing::Response(
-            401, absl::StrCat("{\"message\":\"Invalid credentials\",\"authorization\":\"", echo,
-                              "\",\"secret\":\"", kLangfuseSecret, "\"}"));
-      case 1:
-        return exporter::testing::Response(
-            500, absl::StrCat("internal error for ", echo, " with ", kLangfuseSecret));
-      default:
-        return exporter::testing::Response(200, "{}");
-    }
-  });
+  gw.transport().SetHandler(
+      [&](const exporter::HttpRequest& req) -> absl::StatusOr<exporter::HttpResponse> {
+        const std::string* auth = exporter::FindHeader(req.headers, "Authorization");
+        const std::string echo = auth != nullptr ? *auth : "";
+        switch (posts.fetch_add(1)) {
+          case 0:
+            return exporter::testing::Response(
+                401, absl::StrCat("{\"message\":\"Invalid credentials\",\"authorization\":\"", echo,
+                                  "\",\"secret\":\"", kLangfuseSecret, "\"}"));
+          case 1:
+            return exporter::testing::Response(
+                500, absl::StrCat("internal error for ", echo, " with ", kLangfuseSecret));
+          default:
+            return exporter::testing::Response(200, "{}");
+        }
+      });
   log::SetLevel(log::Level::kDebug);
   ::testing::internal::CaptureStderr();
   ASSERT_TRUE(gw.Start());

@@ -14,10 +14,9 @@ namespace {
 using ::testing::HasSubstr;
 
 std::string LimitedYaml() {
-  return BaseYaml("",
-                  KeyYaml("alpha", kAlphaKey,
-                          "    rate_limit: {events_per_second: 0.001, burst: 10000s}\n") +
-                      KeyYaml("bravo", kBravoKey));
+  return BaseYaml("", KeyYaml("alpha", kAlphaKey,
+                              "    rate_limit: {events_per_second: 0.001, burst: 10000s}\n") +
+                          KeyYaml("bravo", kBravoKey));
 }
 
 TEST(RateLimitE2eTest, FloodFromOneKeyIsLimitedWhileAnotherKeyIsServed) {

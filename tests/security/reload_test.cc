@@ -6,8 +6,8 @@
 #include <httplib.h>
 
 #include "absl/strings/escaping.h"
-#include "gateway/admin/admin_server.h"
 #include "absl/synchronization/notification.h"
+#include "gateway/admin/admin_server.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/security/gateway_fixture.h"
@@ -106,13 +106,14 @@ TEST(ReloadTest, ChangedLangfuseKeysAreUsedWhileTheRequestInFlightFinishes) {
   absl::Notification first_posted, release;
   std::atomic<int> posts{0};
   TestGateway gw(BaseYaml());  // declared last: destroyed first
-  gw.transport().SetHandler([&](const exporter::HttpRequest&) -> absl::StatusOr<exporter::HttpResponse> {
-    if (posts.fetch_add(1) == 0) {
-      first_posted.Notify();
-      release.WaitForNotification();  // the old exporter's request is in flight at reload
-    }
-    return exporter::testing::Response(200);
-  });
+  gw.transport().SetHandler(
+      [&](const exporter::HttpRequest&) -> absl::StatusOr<exporter::HttpResponse> {
+        if (posts.fetch_add(1) == 0) {
+          first_posted.Notify();
+          release.WaitForNotification();  // the old exporter's request is in flight at reload
+        }
+        return exporter::testing::Response(200);
+      });
   ASSERT_TRUE(gw.Start());
   auto channel = gw.InsecureChannel();
   tracegate::v1::IngestResponse r;
@@ -202,8 +203,8 @@ TEST(ReloadTest, PrivacyChangesApplyWithoutNewExporters) {
 class AdminReloadTest : public ::testing::Test {
  protected:
   static std::string AdminYaml() {
-    return BaseYaml(absl::StrCat("security:\n  admin_key_sha256: ", auth::Sha256Hex(kAdminKey),
-                                 "\n"));
+    return BaseYaml(
+        absl::StrCat("security:\n  admin_key_sha256: ", auth::Sha256Hex(kAdminKey), "\n"));
   }
 };
 
@@ -219,9 +220,8 @@ TEST_F(AdminReloadTest, NeedsTheAdminKeyWhenOneIsConfigured) {
   ASSERT_TRUE(wrong);
   EXPECT_EQ(wrong->status, 401);
   EXPECT_THAT(wrong->body, ::testing::Not(HasSubstr(kAlphaKey)));
-  auto right = admin.Post("/admin/reload",
-                          {{"Authorization", std::string("Bearer ") + kAdminKey}}, "",
-                          "text/plain");
+  auto right = admin.Post("/admin/reload", {{"Authorization", std::string("Bearer ") + kAdminKey}},
+                          "", "text/plain");
   ASSERT_TRUE(right);
   EXPECT_EQ(right->status, 200);
   EXPECT_THAT(right->body, HasSubstr("\"version\":2"));

@@ -88,8 +88,7 @@ Cert NewCert(EVP_PKEY* key, const std::string& cn, long from_days, long to_days)
   Cert cert(X509_new());
   X509_set_version(cert.get(), 2);
   static std::mt19937_64 rng{std::random_device{}()};
-  ASN1_INTEGER_set_int64(X509_get_serialNumber(cert.get()),
-                         static_cast<int64_t>(rng() >> 2));
+  ASN1_INTEGER_set_int64(X509_get_serialNumber(cert.get()), static_cast<int64_t>(rng() >> 2));
   X509_gmtime_adj(X509_getm_notBefore(cert.get()), from_days * 86400);
   X509_gmtime_adj(X509_getm_notAfter(cert.get()), to_days * 86400);
   X509_set_pubkey(cert.get(), key);
@@ -116,8 +115,8 @@ Pem MakeLeaf(const Pem& ca, const std::string& common_name, LeafKind kind, bool 
   Cert ca_cert = CertFromPem(ca.cert);
   Key ca_key = KeyFromPem(ca.key);
   Key key = NewKey();
-  Cert cert = expired ? NewCert(key.get(), common_name, -10, -1)
-                      : NewCert(key.get(), common_name, -1, 365);
+  Cert cert =
+      expired ? NewCert(key.get(), common_name, -10, -1) : NewCert(key.get(), common_name, -1, 365);
   X509_set_issuer_name(cert.get(), X509_get_subject_name(ca_cert.get()));
   AddExt(cert.get(), ca_cert.get(), NID_basic_constraints, "critical,CA:FALSE");
   AddExt(cert.get(), ca_cert.get(), NID_key_usage, "critical,digitalSignature");
@@ -146,8 +145,8 @@ void WriteFile(const std::string& path, const std::string& contents) {
 
 TempDir::TempDir() {
   const char* base = std::getenv("TMPDIR");
-  std::string tmpl = std::string(base != nullptr && *base != '\0' ? base : "/tmp") +
-                     "/tracegate-security-XXXXXX";
+  std::string tmpl =
+      std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/tracegate-security-XXXXXX";
   if (::mkdtemp(tmpl.data()) == nullptr) Die("mkdtemp");
   path_ = tmpl;
 }

@@ -15,7 +15,8 @@ using ::testing::HasSubstr;
 
 class TlsTest : public ::testing::Test {
  protected:
-  TlsTest() : ca_(MakeCa("tracegate test CA")), server_(MakeLeaf(ca_, "localhost", LeafKind::kServer)) {
+  TlsTest()
+      : ca_(MakeCa("tracegate test CA")), server_(MakeLeaf(ca_, "localhost", LeafKind::kServer)) {
     WriteFile(dir_.File("server.crt"), server_.cert);
     WriteFile(dir_.File("server.key"), server_.key);
     WriteFile(dir_.File("ca.pem"), ca_.cert);
@@ -43,8 +44,8 @@ class TlsTest : public ::testing::Test {
     tracegate::v1::IngestResponse response;
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-    grpc::Status st = Ingest(channel, kAlphaKey, OneTrace("tls-" + std::to_string(++calls_)),
-                             &response, &ctx);
+    grpc::Status st =
+        Ingest(channel, kAlphaKey, OneTrace("tls-" + std::to_string(++calls_)), &response, &ctx);
     if (st.ok()) EXPECT_EQ(response.accepted(), 1u) << response.DebugString();
     return st;
   }
@@ -83,9 +84,9 @@ TEST_F(TlsTest, PlaintextClientCannotTalkToTlsListener) {
   tracegate::v1::IngestResponse response;
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  EXPECT_EQ(Ingest(gw.InsecureChannel(), kAlphaKey, OneTrace("plain"), &response, &ctx)
-                .error_code(),
-            grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(
+      Ingest(gw.InsecureChannel(), kAlphaKey, OneTrace("plain"), &response, &ctx).error_code(),
+      grpc::StatusCode::UNAVAILABLE);
 }
 
 TEST_F(TlsTest, MutualTlsAcceptsAClientCertificateFromTheCa) {

@@ -63,7 +63,8 @@ double RedisCpuSeconds(redis::Client& client) {
 double ProcessCpuSeconds() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 v1::IngestRequest MakeBatch(int first, int n, int event_bytes, const std::string& tag) {
@@ -213,7 +214,8 @@ bool RunOnce(redis::Client& c, int rep, std::vector<Row>* rows_out, size_t* even
       (void)c.Command(redis::Args{"UNLINK", redis::ReplyString(redis::ReplyAt(found->get(), i))});
     }
   }
-  if (failures.load() > 0) std::printf("FAILED calls: %lld\n", static_cast<long long>(failures.load()));
+  if (failures.load() > 0)
+    std::printf("FAILED calls: %lld\n", static_cast<long long>(failures.load()));
   return failures.load() == 0;
 }
 
@@ -246,13 +248,14 @@ int Run() {
     runs.push_back(std::move(rows));
   }
   const int64_t events = runs[0][0].events;
-  std::printf("\nRedis stores, %lld events of %zu bytes, batches of %d, %d client threads, "
-              "median of %zu runs%s%s\n",
-              static_cast<long long>(events), event_size, absl::GetFlag(FLAGS_batch),
-              absl::GetFlag(FLAGS_threads), runs.size(),
-              absl::GetFlag(FLAGS_label).empty() ? "" : ", ", absl::GetFlag(FLAGS_label).c_str());
-  std::printf("%-46s %10s %12s %16s %16s\n", "phase", "wall s", "events/s",
-              "redis CPU us/ev", "client CPU us/ev");
+  std::printf(
+      "\nRedis stores, %lld events of %zu bytes, batches of %d, %d client threads, "
+      "median of %zu runs%s%s\n",
+      static_cast<long long>(events), event_size, absl::GetFlag(FLAGS_batch),
+      absl::GetFlag(FLAGS_threads), runs.size(), absl::GetFlag(FLAGS_label).empty() ? "" : ", ",
+      absl::GetFlag(FLAGS_label).c_str());
+  std::printf("%-46s %10s %12s %16s %16s\n", "phase", "wall s", "events/s", "redis CPU us/ev",
+              "client CPU us/ev");
   std::vector<double> total;
   for (const auto& rows : runs) {
     total.push_back(1e6 * (rows[0].redis_cpu + rows[2].redis_cpu) / static_cast<double>(events));

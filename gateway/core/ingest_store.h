@@ -47,8 +47,7 @@ class SplitIngestStore final : public IngestStore {
  public:
   SplitIngestStore(Deduper* deduper, Queue* queue) : deduper_(deduper), queue_(queue) {}
 
-  absl::StatusOr<IngestResult> DedupeAndAppend(absl::string_view workspace,
-                                               absl::string_view route,
+  absl::StatusOr<IngestResult> DedupeAndAppend(absl::string_view workspace, absl::string_view route,
                                                tracegate::v1::IngestRequest batch) override {
     std::vector<absl::string_view> ids;
     ids.reserve(batch.events_size());

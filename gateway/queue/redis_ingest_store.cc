@@ -40,8 +40,8 @@ absl::StatusOr<core::IngestResult> RedisIngestStore::DedupeAndAppend(
   if (!r.ok()) return r.status();
   result.fresh = std::move(r->fresh);
   if (r->outcome == redis::DedupeResult::Outcome::kFull) {
-    result.append = absl::ResourceExhaustedError(absl::StrCat(
-        "route \"", route, "\" queue is full (", r->queued, " events queued)"));
+    result.append = absl::ResourceExhaustedError(
+        absl::StrCat("route \"", route, "\" queue is full (", r->queued, " events queued)"));
   }
   return result;
 }

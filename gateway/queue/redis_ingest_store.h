@@ -3,9 +3,9 @@
 // DedupeAndAppend() runs the dedupe script of gateway/redis/dedupe_script.h in append mode:
 // in one MULTI/EXEC it stores the batch's payload, looks the event ids up in the workspace's
 // dedupe hashes, XADDs one entry for the new events to the route's stream (after the cap
-// check) and records the new ids, atomically. So there is no moment where ids are marked but their events not stored, or the
-// other way round, whichever replica or thread runs next. Keys: redis/keys.h (all under the
-// route's hash tag, one Cluster slot).
+// check) and records the new ids, atomically. So there is no moment where ids are marked but their
+// events not stored, or the other way round, whichever replica or thread runs next. Keys:
+// redis/keys.h (all under the route's hash tag, one Cluster slot).
 //
 // - append = RESOURCE_EXHAUSTED when the route holds `max_events_per_route` events already
 //   (nothing recorded); an UNAVAILABLE error when Redis cannot be reached or timed out (a

@@ -114,9 +114,9 @@ absl::Status RedisQueue::Append(absl::string_view route, tracegate::v1::IngestRe
   if (!r.ok()) return r.status();
   const redisReply* result = ReplyAt(r->get(), 1);
   if (ReplyInteger(ReplyAt(result, 0)) == 2) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("route \"", route, "\" queue is full (", ReplyString(ReplyAt(result, 1)),
-                     " events queued)"));
+    return absl::ResourceExhaustedError(absl::StrCat("route \"", route, "\" queue is full (",
+                                                     ReplyString(ReplyAt(result, 1)),
+                                                     " events queued)"));
   }
   return absl::OkStatus();
 }
@@ -290,8 +290,7 @@ absl::Status RedisQueue::Ack(absl::string_view route, absl::Span<const std::stri
   // Delivered but not acknowledged: keep owning the entries and retry in the background.
   rs.unacked.insert(rs.unacked.end(), entries.begin(), entries.end());
   std::string error(st.message());
-  log::Warn("redis queue: ack deferred until Redis is back",
-            {{"route", route}, {"error", error}});
+  log::Warn("redis queue: ack deferred until Redis is back", {{"route", route}, {"error", error}});
   return absl::OkStatus();
 }
 
@@ -305,8 +304,7 @@ absl::Status RedisQueue::Touch(absl::string_view route, const std::vector<std::s
   return client_.Eval(scripts::Touch(), 1, args).status();
 }
 
-absl::Status RedisQueue::Release(absl::string_view route,
-                                 absl::Span<const std::string> entry_ids) {
+absl::Status RedisQueue::Release(absl::string_view route, absl::Span<const std::string> entry_ids) {
   std::vector<std::string> ids(entry_ids.begin(), entry_ids.end());
   absl::Status st = Touch(route, ids, kReleasedIdleMs);
   absl::MutexLock lock(&mu_);
@@ -363,8 +361,7 @@ void RedisQueue::HeartbeatNow() {
 }
 
 void RedisQueue::HeartbeatLoop() {
-  const absl::Duration every =
-      std::max(absl::Milliseconds(50), options_.claim_idle_timeout / 4);
+  const absl::Duration every = std::max(absl::Milliseconds(50), options_.claim_idle_timeout / 4);
   while (true) {
     {
       absl::MutexLock lock(&mu_);

@@ -51,7 +51,7 @@ struct RedisQueueOptions {
   absl::Duration claim_interval = absl::ZeroDuration();
   // Longest single XREADGROUP BLOCK; bounds how late Close() is noticed.
   absl::Duration max_block = absl::Milliseconds(500);
-  std::string consumer;  // default "<host>-<pid>-<random>"
+  std::string consumer;                             // default "<host>-<pid>-<random>"
   const core::Clock* clock = &core::Clock::Real();  // dead letter times, oldest_age
 };
 

@@ -73,16 +73,16 @@ absl::StatusOr<int64_t> RedisQueue::ReplayDeadLetters(absl::string_view route, s
   args.AddOwned(options_.keys.DeadLetters(route))
       .AddOwned(options_.keys.Stream(route))
       .AddOwned(options_.keys.Events(route))
-      .AddOwned(options_.keys.Payload(route, absl::StrCat("replay-", absl::ToUnixNanos(absl::Now()),
-                                                          "-", options_.consumer)));
+      .AddOwned(options_.keys.Payload(
+          route, absl::StrCat("replay-", absl::ToUnixNanos(absl::Now()), "-", options_.consumer)));
   args.Add(static_cast<int64_t>(max)).Add(options_.max_events_per_route);
   absl::StatusOr<redis::ReplyPtr> r = client_.Eval(scripts::Replay(), 4, args);
   if (!r.ok()) return r.status();
   const int64_t replayed = ReplyInteger(ReplyAt(r->get(), 0));
   if (replayed < 0) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("route \"", route, "\" queue is full (", ReplyString(ReplyAt(r->get(), 1)),
-                     " events queued)"));
+    return absl::ResourceExhaustedError(absl::StrCat("route \"", route, "\" queue is full (",
+                                                     ReplyString(ReplyAt(r->get(), 1)),
+                                                     " events queued)"));
   }
   return replayed;
 }
@@ -105,8 +105,9 @@ core::QueueStats RedisQueue::Stats(absl::string_view route) {
   const absl::string_view oldest = ReplyString(ReplyAt(v, 3));
   s.oldest_age = absl::ZeroDuration();
   if (!oldest.empty()) {
-    s.oldest_age = std::max(absl::ZeroDuration(),
-                            options_.clock->Now() - MillisField(oldest.substr(0, oldest.find('-'))));
+    s.oldest_age =
+        std::max(absl::ZeroDuration(),
+                 options_.clock->Now() - MillisField(oldest.substr(0, oldest.find('-'))));
   }
   s.dead_letters = ReplyInteger(ReplyAt(v, 4));
   rs.last_stats = s;

@@ -114,12 +114,12 @@ absl::StatusOr<ReplyPtr> Client::Eval(Script& script, int numkeys, const Args& k
 }
 
 absl::StatusOr<ReplyPtr> Client::EvalAtomically(Script& script,
-                                                absl::Span<const Args* const> prelude,
-                                                int numkeys, const Args& keys_then_args) {
+                                                absl::Span<const Args* const> prelude, int numkeys,
+                                                const Args& keys_then_args) {
   absl::StatusOr<Lease> lease = Acquire();
   if (!lease.ok()) return lease.status();
-  absl::StatusOr<ReplyPtr> reply = (*lease)->EvalAtomically(script, prelude, numkeys,
-                                                            keys_then_args);
+  absl::StatusOr<ReplyPtr> reply =
+      (*lease)->EvalAtomically(script, prelude, numkeys, keys_then_args);
   if (!reply.ok() && (*lease)->broken()) MarkDown(reply.status());
   return reply;
 }

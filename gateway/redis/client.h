@@ -46,8 +46,8 @@ class Client {
  public:
   class Lease {
    public:
-    Lease(Lease&& other) noexcept : client_(other.client_), conn_(std::move(other.conn_)),
-                                     generation_(other.generation_) {
+    Lease(Lease&& other) noexcept
+        : client_(other.client_), conn_(std::move(other.conn_)), generation_(other.generation_) {
       other.client_ = nullptr;
     }
     Lease& operator=(Lease&&) = delete;

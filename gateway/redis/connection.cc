@@ -91,12 +91,11 @@ absl::StatusOr<ReplyPtr> Connection::Send(int argc, const char** argv, const siz
 }
 
 absl::StatusOr<ReplyPtr> Connection::Command(const Args& args, absl::Duration extra_wait) {
-  return Send(static_cast<int>(args.size()), const_cast<const char**>(args.argv()),
-              args.lengths(), extra_wait);
+  return Send(static_cast<int>(args.size()), const_cast<const char**>(args.argv()), args.lengths(),
+              extra_wait);
 }
 
-absl::StatusOr<std::vector<ReplyPtr>> Connection::Pipeline(
-    absl::Span<const Args* const> commands) {
+absl::StatusOr<std::vector<ReplyPtr>> Connection::Pipeline(absl::Span<const Args* const> commands) {
   if (broken_) return absl::UnavailableError("redis: connection is broken");
   SetTimeout(options_.command_timeout);
   for (const Args* a : commands) {
@@ -140,8 +139,7 @@ Args Connection::EvalShaArgs(const std::string& sha, int numkeys, const Args& ke
   return args;
 }
 
-absl::StatusOr<ReplyPtr> Connection::Eval(Script& script, int numkeys,
-                                          const Args& keys_then_args) {
+absl::StatusOr<ReplyPtr> Connection::Eval(Script& script, int numkeys, const Args& keys_then_args) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     std::string sha;
     TG_RETURN_IF_ERROR(EnsureLoaded(script, &sha));

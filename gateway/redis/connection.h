@@ -55,8 +55,7 @@ class Connection {
   bool broken() const { return broken_; }
 
  private:
-  Connection(redisContext* ctx, const ConnectionOptions& options)
-      : ctx_(ctx), options_(options) {}
+  Connection(redisContext* ctx, const ConnectionOptions& options) : ctx_(ctx), options_(options) {}
   absl::StatusOr<ReplyPtr> Send(int argc, const char** argv, const size_t* lens,
                                 absl::Duration extra_wait);
   absl::Status IoError();

@@ -43,7 +43,7 @@ struct DedupeWindow {
 };
 
 struct DedupeCall {
-  absl::string_view route;      // hash tag of the keys (the workspace's route)
+  absl::string_view route;  // hash tag of the keys (the workspace's route)
   absl::string_view workspace;
   absl::Span<const absl::string_view> ids;
   // Append mode: the serialized IngestRequest whose events have `ids`, in order.
@@ -57,8 +57,8 @@ struct DedupeResult {
   enum class Outcome { kRecorded, kAppended, kFull };
   std::vector<bool> fresh;  // per id
   Outcome outcome = Outcome::kRecorded;
-  std::string entry_id;     // kAppended
-  int64_t queued = 0;       // kFull: events the route held
+  std::string entry_id;  // kAppended
+  int64_t queued = 0;    // kFull: events the route held
 };
 
 absl::StatusOr<DedupeResult> RunDedupe(Client& client, const KeySpace& keys,

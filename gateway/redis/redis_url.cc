@@ -52,8 +52,9 @@ std::string RedisEndpoint::Redacted() const {
 absl::StatusOr<RedisEndpoint> ParseRedisUrl(absl::string_view url) {
   absl::string_view rest = url;
   if (absl::StartsWith(url, "rediss://")) {
-    return Bad("rediss:// (TLS) is not supported by this build's hiredis; use redis:// on a "
-               "private network or a TLS proxy");
+    return Bad(
+        "rediss:// (TLS) is not supported by this build's hiredis; use redis:// on a "
+        "private network or a TLS proxy");
   }
   if (!absl::ConsumePrefix(&rest, "redis://")) return Bad("must start with redis://");
   for (char c : url) {

@@ -100,8 +100,9 @@ absl::StatusOr<Stores> MakeStores(const tracegate::config::v1::Config& cfg,
   qopts.clock = clock;
   s.queue = std::make_unique<queue::MemoryQueue>(qopts);
   s.store = std::make_unique<core::SplitIngestStore>(s.deduper.get(), s.queue.get());
-  log::Warn("embedded queue and dedupe: single replica, queued events are lost if the "
-            "process dies (configure redis.url for durability and several replicas)");
+  log::Warn(
+      "embedded queue and dedupe: single replica, queued events are lost if the "
+      "process dies (configure redis.url for durability and several replicas)");
   return s;
 }
 

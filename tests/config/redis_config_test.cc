@@ -77,7 +77,8 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"redis:\n  url: \"rediss://:hunter2@redis:6379\"\n",
              "redis.url: rediss:// (TLS) is not supported by this build's hiredis; use "
              "redis:// on a private network or a TLS proxy"},
-        Case{"redis:\n  url: \"redis://:hunter2@redis:0\"\n", "redis.url: the port must be 1..65535"},
+        Case{"redis:\n  url: \"redis://:hunter2@redis:0\"\n",
+             "redis.url: the port must be 1..65535"},
         Case{"redis:\n  url: \"redis://:hunter2@redis:6379/x\"\n",
              "redis.url: the path must be a database number, e.g. redis://host:6379/0"},
         Case{"redis:\n  key_prefix: \"a{b}\"\n",

@@ -13,8 +13,7 @@ namespace {
 
 using ::testing::ElementsAre;
 
-std::vector<bool> Mark(core::Deduper& d, absl::string_view ws,
-                       std::vector<absl::string_view> ids) {
+std::vector<bool> Mark(core::Deduper& d, absl::string_view ws, std::vector<absl::string_view> ids) {
   auto r = d.MarkNew(ws, ids);
   EXPECT_TRUE(r.ok()) << r.status();
   return r.ok() ? *r : std::vector<bool>();

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "absl/time/time.h"
@@ -25,6 +26,9 @@ struct DeduperImpl {
   // (embedded: 0, exact; Redis: 1, ids are forgotten between one and two windows).
   double max_overshoot = 0;
 };
+
+// Test names and ctest show the implementation's name, not the bytes of the struct.
+inline void PrintTo(const DeduperImpl& impl, std::ostream* os) { *os << impl.name; }
 
 inline std::string DeduperImplName(const ::testing::TestParamInfo<DeduperImpl>& info) {
   return info.param.name;

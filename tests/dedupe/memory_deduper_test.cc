@@ -12,21 +12,21 @@
 namespace tracegate::dedupe {
 namespace {
 
-using ::testing::ElementsAre;
 using testing::DeduperImpl;
 using testing::DeduperSuite;
+using ::testing::ElementsAre;
 
-INSTANTIATE_TEST_SUITE_P(
-    Embedded, DeduperSuite,
-    ::testing::Values(DeduperImpl{
-        "Memory",
-        [](absl::Duration window, const core::Clock* clock) -> std::unique_ptr<core::Deduper> {
-          MemoryDeduperOptions o;
-          o.window = window;
-          o.clock = clock;
-          return std::make_unique<MemoryDeduper>(o);
-        }}),
-    testing::DeduperImplName);
+INSTANTIATE_TEST_SUITE_P(Embedded, DeduperSuite,
+                         ::testing::Values(DeduperImpl{
+                             "Memory",
+                             [](absl::Duration window,
+                                const core::Clock* clock) -> std::unique_ptr<core::Deduper> {
+                               MemoryDeduperOptions o;
+                               o.window = window;
+                               o.clock = clock;
+                               return std::make_unique<MemoryDeduper>(o);
+                             }}),
+                         testing::DeduperImplName);
 
 TEST(MemoryDeduperTest, MemoryIsBoundedOldestForgottenFirst) {
   core::FakeClock clock;

@@ -13,14 +13,13 @@
 namespace tracegate::dedupe {
 namespace {
 
-using ::testing::ElementsAre;
 using testing::DeduperImpl;
 using testing::DeduperSuite;
+using ::testing::ElementsAre;
 
 // One redis-server for the whole binary; each deduper gets its own key prefix.
 redis::testing::RedisServer& Server() {
-  static std::unique_ptr<redis::testing::RedisServer> server =
-      redis::testing::RedisServer::Start();
+  static std::unique_ptr<redis::testing::RedisServer> server = redis::testing::RedisServer::Start();
   if (server == nullptr) {
     ADD_FAILURE() << "redis-server did not start (scripts/setup.sh installs it)";
     std::abort();
@@ -58,15 +57,15 @@ std::unique_ptr<RedisDeduper> MakeRedis(absl::Duration window, const core::Clock
   return *std::move(d);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Redis, DeduperSuite,
-    ::testing::Values(DeduperImpl{
-        "Redis",
-        [](absl::Duration window, const core::Clock* clock) -> std::unique_ptr<core::Deduper> {
-          return MakeRedis(window, clock);
-        },
-        /*max_overshoot=*/1.0}),
-    testing::DeduperImplName);
+INSTANTIATE_TEST_SUITE_P(Redis, DeduperSuite,
+                         ::testing::Values(DeduperImpl{
+                             "Redis",
+                             [](absl::Duration window,
+                                const core::Clock* clock) -> std::unique_ptr<core::Deduper> {
+                               return MakeRedis(window, clock);
+                             },
+                             /*max_overshoot=*/1.0}),
+                         testing::DeduperImplName);
 
 int64_t CommandCalls(absl::string_view command) {
   auto info = SharedClient().Command(redis::Args{"INFO", "commandstats"});
@@ -92,8 +91,8 @@ TEST(RedisDeduperTest, OneScriptCallPerBatchNotPerEvent) {
   std::vector<absl::string_view> fresh(views.begin(), views.begin() + 100);
   ASSERT_TRUE(d->MarkNew("other", fresh).ok());
   EXPECT_EQ(CommandCalls("evalsha") - evalsha, 2);
-  EXPECT_EQ(CommandCalls("sadd") - sadd, 1);              // only the batch with new ids writes
-  EXPECT_LE(CommandCalls("smismember") - lookups, 6);    // ≤ 3 buckets per batch
+  EXPECT_EQ(CommandCalls("sadd") - sadd, 1);           // only the batch with new ids writes
+  EXPECT_LE(CommandCalls("smismember") - lookups, 6);  // ≤ 3 buckets per batch
 }
 
 TEST(RedisDeduperTest, KeysCarryTheRouteHashTagAndExpire) {

@@ -60,9 +60,9 @@ TEST_P(IngestStoreSuite, AllDuplicatesAppendNothing) {
 }
 
 TEST_P(IngestStoreSuite, AFullRouteRecordsNothingSoTheRetryIsNotADuplicate) {
-  ASSERT_TRUE(parts_.store->DedupeAndAppend("ws", "r", Events({"1", "2", "3", "4", "5", "6",
-                                                               "7", "8"}))
-                  .ok());
+  ASSERT_TRUE(
+      parts_.store->DedupeAndAppend("ws", "r", Events({"1", "2", "3", "4", "5", "6", "7", "8"}))
+          .ok());
   auto full = parts_.store->DedupeAndAppend("ws", "r", Events({"8", "9", "10", "11"}));
   ASSERT_TRUE(full.ok()) << full.status();
   EXPECT_THAT(full->fresh, ElementsAre(false, true, true, true));

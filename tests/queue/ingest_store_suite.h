@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "gateway/core/clock.h"
@@ -16,8 +17,8 @@ namespace tracegate::queue::testing {
 
 struct IngestStoreParts {
   std::unique_ptr<core::IngestStore> store;
-  std::unique_ptr<core::Queue> queue;        // reads the store's entries
-  std::shared_ptr<void> keep_alive;          // whatever else the parts need
+  std::unique_ptr<core::Queue> queue;  // reads the store's entries
+  std::shared_ptr<void> keep_alive;    // whatever else the parts need
 };
 
 struct IngestStoreImpl {
@@ -27,6 +28,9 @@ struct IngestStoreImpl {
   // How much longer than the window an id may stay a duplicate (fraction of the window).
   double max_overshoot = 0;
 };
+
+// Test names and ctest show the implementation's name, not the bytes of the struct.
+inline void PrintTo(const IngestStoreImpl& impl, std::ostream* os) { *os << impl.name; }
 
 inline std::string IngestStoreImplName(const ::testing::TestParamInfo<IngestStoreImpl>& info) {
   return info.param.name;

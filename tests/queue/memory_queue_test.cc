@@ -11,17 +11,16 @@ using testing::Batch;
 using testing::QueueImpl;
 using testing::QueueSuite;
 
-INSTANTIATE_TEST_SUITE_P(
-    Embedded, QueueSuite,
-    ::testing::Values(QueueImpl{
-        "Memory",
-        [](int64_t cap, const core::Clock* clock) -> std::unique_ptr<core::Queue> {
-          MemoryQueueOptions o;
-          o.max_events_per_route = cap;
-          o.clock = clock;
-          return std::make_unique<MemoryQueue>(o);
-        }}),
-    testing::QueueImplName);
+INSTANTIATE_TEST_SUITE_P(Embedded, QueueSuite,
+                         ::testing::Values(QueueImpl{"Memory",
+                                                     [](int64_t cap, const core::Clock* clock)
+                                                         -> std::unique_ptr<core::Queue> {
+                                                       MemoryQueueOptions o;
+                                                       o.max_events_per_route = cap;
+                                                       o.clock = clock;
+                                                       return std::make_unique<MemoryQueue>(o);
+                                                     }}),
+                         testing::QueueImplName);
 
 TEST(MemoryQueueTest, OldestAgeFollowsTheClock) {
   core::FakeClock clock;

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "gateway/core/clock.h"
@@ -20,6 +21,9 @@ struct QueueImpl {
   // A fresh, empty queue holding at most `cap` events per route.
   std::function<std::unique_ptr<core::Queue>(int64_t cap, const core::Clock* clock)> make;
 };
+
+// Test names and ctest show the implementation's name, not the bytes of the struct.
+inline void PrintTo(const QueueImpl& impl, std::ostream* os) { *os << impl.name; }
 
 inline std::string QueueImplName(const ::testing::TestParamInfo<QueueImpl>& info) {
   return info.param.name;

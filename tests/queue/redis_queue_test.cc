@@ -77,34 +77,33 @@ std::unique_ptr<RedisIngestStore> MakeStore(std::string prefix, int64_t cap,
   return *RedisIngestStore::Create(std::move(o));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Redis, QueueSuite,
-    ::testing::Values(testing::QueueImpl{
-        "Redis",
-        [](int64_t cap, const core::Clock* clock) -> std::unique_ptr<core::Queue> {
-          return MakeQueue(FreshPrefix(), cap, clock);
-        }}),
-    testing::QueueImplName);
+INSTANTIATE_TEST_SUITE_P(Redis, QueueSuite,
+                         ::testing::Values(testing::QueueImpl{
+                             "Redis",
+                             [](int64_t cap,
+                                const core::Clock* clock) -> std::unique_ptr<core::Queue> {
+                               return MakeQueue(FreshPrefix(), cap, clock);
+                             }}),
+                         testing::QueueImplName);
 
-INSTANTIATE_TEST_SUITE_P(
-    Redis, IngestStoreSuite,
-    ::testing::Values(testing::IngestStoreImpl{
-        "Redis",
-        [](int64_t cap, absl::Duration window, const core::Clock* clock) {
-          const std::string prefix = FreshPrefix();
-          testing::IngestStoreParts parts;
-          RedisIngestStoreOptions o;
-          o.client = &SharedClient();
-          o.keys = redis::KeySpace(prefix);
-          o.window.window = window;
-          o.max_events_per_route = cap;
-          o.clock = clock;
-          parts.store = *RedisIngestStore::Create(std::move(o));
-          parts.queue = MakeQueue(prefix, cap, clock);
-          return parts;
-        },
-        /*max_overshoot=*/1.0}),
-    testing::IngestStoreImplName);
+INSTANTIATE_TEST_SUITE_P(Redis, IngestStoreSuite,
+                         ::testing::Values(testing::IngestStoreImpl{
+                             "Redis",
+                             [](int64_t cap, absl::Duration window, const core::Clock* clock) {
+                               const std::string prefix = FreshPrefix();
+                               testing::IngestStoreParts parts;
+                               RedisIngestStoreOptions o;
+                               o.client = &SharedClient();
+                               o.keys = redis::KeySpace(prefix);
+                               o.window.window = window;
+                               o.max_events_per_route = cap;
+                               o.clock = clock;
+                               parts.store = *RedisIngestStore::Create(std::move(o));
+                               parts.queue = MakeQueue(prefix, cap, clock);
+                               return parts;
+                             },
+                             /*max_overshoot=*/1.0}),
+                         testing::IngestStoreImplName);
 
 int64_t CommandCalls(absl::string_view command) {
   auto info = SharedClient().Command(redis::Args{"INFO", "commandstats"});
@@ -228,8 +227,7 @@ TEST(RedisQueueTest, AckWhileRedisIsDownIsRetriedWhenItIsBack) {
   EXPECT_TRUE(q->Ack("r", ids).ok());  // deferred, not lost
   EXPECT_EQ(q->deferred_acks("r"), 1u);
   EXPECT_EQ(q->Append("r", Batch(1, "b")).code(), absl::StatusCode::kUnavailable);
-  EXPECT_EQ(q->Read("r", 1, absl::ZeroDuration()).status().code(),
-            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(q->Read("r", 1, absl::ZeroDuration()).status().code(), absl::StatusCode::kUnavailable);
   ASSERT_TRUE(server->Restart());
   for (int i = 0; i < 200 && q->deferred_acks("r") > 0; ++i) {
     q->HeartbeatNow();

@@ -11,26 +11,26 @@ using testing::IngestStoreImpl;
 using testing::IngestStoreParts;
 using testing::IngestStoreSuite;
 
-INSTANTIATE_TEST_SUITE_P(
-    Embedded, IngestStoreSuite,
-    ::testing::Values(IngestStoreImpl{
-        "MemoryPair",
-        [](int64_t cap, absl::Duration window, const core::Clock* clock) {
-          dedupe::MemoryDeduperOptions d;
-          d.window = window;
-          d.clock = clock;
-          auto deduper = std::make_shared<dedupe::MemoryDeduper>(d);
-          MemoryQueueOptions q;
-          q.max_events_per_route = cap;
-          q.clock = clock;
-          auto queue = std::make_unique<MemoryQueue>(q);
-          IngestStoreParts parts;
-          parts.store = std::make_unique<core::SplitIngestStore>(deduper.get(), queue.get());
-          parts.queue = std::move(queue);
-          parts.keep_alive = deduper;
-          return parts;
-        }}),
-    testing::IngestStoreImplName);
+INSTANTIATE_TEST_SUITE_P(Embedded, IngestStoreSuite,
+                         ::testing::Values(IngestStoreImpl{
+                             "MemoryPair",
+                             [](int64_t cap, absl::Duration window, const core::Clock* clock) {
+                               dedupe::MemoryDeduperOptions d;
+                               d.window = window;
+                               d.clock = clock;
+                               auto deduper = std::make_shared<dedupe::MemoryDeduper>(d);
+                               MemoryQueueOptions q;
+                               q.max_events_per_route = cap;
+                               q.clock = clock;
+                               auto queue = std::make_unique<MemoryQueue>(q);
+                               IngestStoreParts parts;
+                               parts.store = std::make_unique<core::SplitIngestStore>(deduper.get(),
+                                                                                      queue.get());
+                               parts.queue = std::move(queue);
+                               parts.keep_alive = deduper;
+                               return parts;
+                             }}),
+                         testing::IngestStoreImplName);
 
 }  // namespace
 }  // namespace tracegate::queue

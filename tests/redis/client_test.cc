@@ -117,8 +117,7 @@ TEST(RedisClientTest, DownMeansUnavailableWithBackoffThenReconnectsByItself) {
   EXPECT_EQ(r2.status().code(), absl::StatusCode::kUnavailable);
   auto r3 = (*client)->Command(Args{"PING"});
   EXPECT_EQ(r3.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_NE(r3.status().message().find("next reconnect"), absl::string_view::npos)
-      << r3.status();
+  EXPECT_NE(r3.status().message().find("next reconnect"), absl::string_view::npos) << r3.status();
   EXPECT_FALSE((*client)->last_error().empty());
   EXPECT_EQ((*client)->connects(), connects);
 

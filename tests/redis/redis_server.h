@@ -102,11 +102,21 @@ class RedisServer {
   }
 
   bool Spawn() {
-    std::vector<std::string> args = {
-        "redis-server", "--bind", "127.0.0.1", "--port", std::to_string(port_), "--dir", dir_,
-        "--save", "", "--appendonly", options_.aof ? "yes" : "no", "--appendfsync", "everysec",
-        "--daemonize", "no", "--loglevel", "warning", "--logfile",
-        dir_ + "/redis.log"};
+    const std::vector<std::pair<std::string, std::string>> flags = {
+        {"--bind", "127.0.0.1"},
+        {"--port", std::to_string(port_)},
+        {"--dir", dir_},
+        {"--save", ""},
+        {"--appendonly", options_.aof ? "yes" : "no"},
+        {"--appendfsync", "everysec"},
+        {"--daemonize", "no"},
+        {"--loglevel", "warning"},
+        {"--logfile", dir_ + "/redis.log"}};
+    std::vector<std::string> args = {"redis-server"};
+    for (const auto& [flag, value] : flags) {
+      args.push_back(flag);
+      args.push_back(value);
+    }
     if (!options_.password.empty()) {
       args.push_back("--requirepass");
       args.push_back(options_.password);
@@ -121,8 +131,7 @@ class RedisServer {
     posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
     pid_t pid = 0;
-    const int spawned =
-        posix_spawnp(&pid, "redis-server", &actions, nullptr, argv.data(), environ);
+    const int spawned = posix_spawnp(&pid, "redis-server", &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     if (spawned != 0) return false;
     pid_ = pid;

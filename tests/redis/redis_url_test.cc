@@ -56,10 +56,10 @@ TEST(RedisUrlTest, RedactedNeverShowsThePassword) {
 }
 
 TEST(RedisUrlTest, BadUrlsAreRefusedWithoutEchoingSecrets) {
-  for (const char* url : {"http://cache:6379", "redis://", "redis://:pw@", "redis://cache:0",
-                          "redis://cache:99999", "redis://cache:6379/x", "redis://cache:abc",
-                          "redis://:bad%zzpw@cache", "redis://cache?db=1", "rediss://cache",
-                          "redis://ca che", "redis://[::1:6379"}) {
+  for (const char* url :
+       {"http://cache:6379", "redis://", "redis://:pw@", "redis://cache:0", "redis://cache:99999",
+        "redis://cache:6379/x", "redis://cache:abc", "redis://:bad%zzpw@cache",
+        "redis://cache?db=1", "rediss://cache", "redis://ca che", "redis://[::1:6379"}) {
     auto ep = ParseRedisUrl(url);
     EXPECT_EQ(ep.status().code(), absl::StatusCode::kInvalidArgument) << url;
     EXPECT_EQ(ep.status().message().find("pw"), absl::string_view::npos) << url;

@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "nlohmann/json.hpp"
 
 namespace tracegate::admin {
@@ -150,6 +151,9 @@ absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(AdminServerOptio
   }
   self->port_ = port;
   self->thread_ = std::thread([raw] { raw->server_->listen_after_bind(); });
+  // httplib's stop() does nothing until the listen loop runs; a Stop() that came earlier
+  // would leave the thread in accept() forever. Return only once the loop is running.
+  for (int i = 0; i < 5000 && !svr.is_running(); ++i) absl::SleepFor(absl::Milliseconds(1));
   return self;
 }
 

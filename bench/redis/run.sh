@@ -21,7 +21,7 @@ cleanup() {
 trap cleanup EXIT
 
 for aof in no yes; do
-  rm -rf "$DIR"/*
+  rm -rf "${DIR:?}"/*
   redis-server --bind 127.0.0.1 --port "$PORT" --dir "$DIR" --save "" --appendonly "$aof" \
     --appendfsync everysec --daemonize no --logfile "$DIR/redis.log" &
   PID=$!

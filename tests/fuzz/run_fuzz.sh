@@ -37,7 +37,9 @@ fi
 mkdir -p "$build"
 CC=clang-14 CXX=clang++-14 cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DTRACEGATE_FUZZ=ON >"$build/configure.log" 2>&1 || { cat "$build/configure.log" >&2; exit 2; }
-ninja -C "$build" -j "$jobs" $(printf 'fuzz_%s ' "${targets[@]}")
+ninja_targets=()
+for t in "${targets[@]}"; do ninja_targets+=("fuzz_$t"); done
+ninja -C "$build" -j "$jobs" "${ninja_targets[@]}"
 
 mkdir -p "$build/fuzz-artifacts"
 failed=0

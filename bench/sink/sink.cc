@@ -162,6 +162,7 @@ int main(int argc, char** argv) {
   httplib::Server server;
   const int threads = absl::GetFlag(FLAGS_threads);
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server.set_tcp_nodelay(true);  // no Nagle wait between response header and body writes
   server.set_keep_alive_max_count(1 << 30);
   server.set_keep_alive_timeout(60);
   server.set_payload_max_length(64 << 20);

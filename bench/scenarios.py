@@ -5,6 +5,7 @@ import json
 import os
 import re
 import subprocess
+import threading
 import time
 
 import benchlib as bl
@@ -159,15 +160,18 @@ class Runner:
 
         start = time.time()
         sampler = bl.Sampler(start + self.warmup, start + self.warmup + duration, probe)
-        perf, perf_data = None, None
+        perf, perf_data, perf_procs = None, None, []
         if profile_pid:
             perf_data = os.path.join(self.tmp, "perf-%d.data" % profile_pid)
-            perf = bl.Sampler(start + self.warmup, start + self.warmup,
-                              lambda: prof.record(profile_pid, duration, perf_data))
+            perf = threading.Timer(self.warmup, lambda: perf_procs.append(
+                prof.record(profile_pid, duration, perf_data)))
+            perf.start()
         out = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 120)
         v0, v1 = sampler.join()
         if perf:
-            perf.join()[0].wait()
+            perf.join()
+            for p in perf_procs:
+                p.wait()
         if out.returncode != 0:
             raise RuntimeError("loadgen failed: %s" % out.stderr.strip()[-500:])
         r = json.loads(out.stdout.strip().splitlines()[-1])

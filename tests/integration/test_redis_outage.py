@@ -146,12 +146,14 @@ def test_a_full_route_gets_resource_exhausted_while_another_route_delivers(
     assert len(res) == 100 and all(r[0] == "REJECTED" and r[1] == "RESOURCE_EXHAUSTED"
                                    for r in res.values()), out[-1000:]
     assert "down-route" in next(iter(res.values()))[2]
-    # The other route keeps flowing, more than its neighbour's cap.
+    # The other route keeps flowing, more than its neighbour's cap. Each batch waits for the
+    # previous one to be delivered: the cap is the same 300 for both routes, so sending 500
+    # without waiting would test how fast a loaded machine exports (CI failed that way once).
     for i in range(5):
         events = span_events(10000 + i * 100, 100, prefix="up")
         code, out, err = send_events(gw, events, key=OTHER_KEY, workspace="gamma")
         assert all(r[0] == "ACCEPTED" for r in results(out).values()) and code == 0, out + err
-    assert wait_for(lambda: len(delivered_spans(emu)[0]) == 500, timeout=30)
+        assert wait_for(lambda: len(delivered_spans(emu)[0]) == (i + 1) * 100, timeout=30)
     assert queued_events(redis, "down-route") == 300
     # Still full for its callers (nothing was recorded, so a retry is not a duplicate).
     code, out, _ = send_events(gw, span_events(300, 1, prefix="full"))

@@ -86,12 +86,13 @@ absl::Status RouteExporter::Start() {
   return absl::OkStatus();
 }
 
-void RouteExporter::Stop(absl::Time deadline) {
+void RouteExporter::Stop(absl::Time deadline, StopMode mode) {
   {
     absl::MutexLock lock(&mu_);
     if (state_ != State::kRunning) return;
     state_ = State::kStopping;
     stop_deadline_ = deadline;
+    stop_mode_ = mode;
   }
   for (std::thread& t : threads_) t.join();
   threads_.clear();
@@ -108,6 +109,12 @@ core::Egress RouteExporter::egress() const {
 bool RouteExporter::StopRequested() const {
   absl::MutexLock lock(&mu_);
   return state_ != State::kRunning;
+}
+
+bool RouteExporter::Draining() const {
+  absl::MutexLock lock(&mu_);
+  return state_ == State::kStopping && stop_mode_ == StopMode::kDrain &&
+         options_.clock->Now() < stop_deadline_;
 }
 
 absl::Duration RouteExporter::TimeLeft() const {
@@ -147,12 +154,17 @@ void RouteExporter::Run(HttpTransport* transport) {
   std::vector<core::QueueEntry> entries;
   int read_failures = 0;
   size_t events_per_entry = 0;  // unknown until the first entry
-  while (!StopRequested()) {
+  while (!StopRequested() || Draining()) {
     entries.clear();
+    const bool draining = StopRequested();
     absl::Status read = Gather(&entries, &events_per_entry);
-    if (!entries.empty()) Process(entries, sender, *transport);
+    bool delivered = true;
+    if (!entries.empty()) delivered = Process(entries, sender, *transport);
     if (read.ok()) {
       read_failures = 0;
+      // Drained (nothing left for this worker), or Langfuse did not take the batch by the
+      // deadline: released entries are not read again in a loop.
+      if (draining && (entries.empty() || !delivered)) break;
       continue;
     }
     if (read.code() == absl::StatusCode::kCancelled) break;  // the queue was closed
@@ -170,12 +182,16 @@ absl::Status RouteExporter::Gather(std::vector<core::QueueEntry>* entries,
   size_t events = 0;
   size_t bytes = 0;
   absl::Time close_at = absl::InfiniteFuture();
-  while (!StopRequested()) {
+  while (true) {
+    // Stopping: read nothing more, unless draining, which reads what is there at once.
+    const bool stopping = StopRequested();
+    if (stopping && !Draining()) break;
     absl::Duration wait = options_.linger;
     if (!entries->empty()) {
       wait = close_at - options_.clock->Now();
       if (wait <= absl::ZeroDuration()) break;
     }
+    if (stopping) wait = absl::ZeroDuration();
     size_t room = options_.max_batch_events - std::min(events, options_.max_batch_events);
     // Until the first entry shows how large entries are, read one at a time.
     size_t max_entries = *events_per_entry == 0 ? 1 : std::max<size_t>(1, room / *events_per_entry);
@@ -196,7 +212,7 @@ absl::Status RouteExporter::Gather(std::vector<core::QueueEntry>* entries,
   return absl::OkStatus();
 }
 
-void RouteExporter::Process(std::vector<core::QueueEntry>& entries, BatchSender& sender,
+bool RouteExporter::Process(std::vector<core::QueueEntry>& entries, BatchSender& sender,
                             HttpTransport& transport) {
   const std::string& route = options_.target->name;
   std::vector<BatchEvent> events;
@@ -236,6 +252,7 @@ void RouteExporter::Process(std::vector<core::QueueEntry>& entries, BatchSender&
     }
   }
   in_flight_ -= events.size();
+  return release.empty();
 }
 
 bool RouteExporter::EnsureEgress(HttpTransport& transport, core::Egress* egress) {

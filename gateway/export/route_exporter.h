@@ -16,10 +16,13 @@
 //   drop them unless max_attempts > 0); the queue's limit then pushes back on producers.
 // - Targets with egress_auto ask GET /api/public/health once (retrying while it fails) before
 //   the first delivery; an unreadable version means OTLP.
-// - Stop(deadline): no new entries are read; in-flight requests and retries continue while
-//   they can finish by `deadline` and are abandoned otherwise; unacked entries are released
-//   to the queue; threads are joined. Backoff waits are cut short by Stop. A second Stop()
-//   is a no-op.
+// - Stop(deadline, StopMode::kFinishInFlight): no new entries are read; in-flight requests
+//   and retries continue while they can finish by `deadline` and are abandoned otherwise;
+//   unacked entries are released to the queue; threads are joined. Backoff waits are cut
+//   short by Stop. A second Stop() is a no-op.
+// - Stop(deadline, StopMode::kDrain): as above, but the workers first keep reading and
+//   delivering (without lingering) until the route's queue has nothing left for them or the
+//   deadline passes. Shutdown uses it for a queue that does not outlive the process.
 // - Create(): INVALID_ARGUMENT for missing target/queue/transport_factory, a target without
 //   base_url, or out-of-range numbers. Start(): FAILED_PRECONDITION when already started,
 //   INTERNAL when transport_factory returns null.
@@ -72,6 +75,11 @@ struct RouteExporterOptions {
   std::function<double()> random;
 };
 
+enum class StopMode {
+  kFinishInFlight,  // finish what was read; the rest stays in the queue
+  kDrain,           // deliver what the queue still holds, until the deadline
+};
+
 class RouteExporter {
  public:
   static absl::StatusOr<std::unique_ptr<RouteExporter>> Create(RouteExporterOptions options);
@@ -80,8 +88,10 @@ class RouteExporter {
   RouteExporter& operator=(const RouteExporter&) = delete;
 
   absl::Status Start();
-  void Stop(absl::Time deadline);
+  void Stop(absl::Time deadline, StopMode mode = StopMode::kFinishInFlight);
 
+  // Stop() has been called (the workers may still be finishing or draining).
+  bool stopping() const { return StopRequested(); }
   // Events read from the queue and not yet acked or released.
   size_t in_flight() const { return in_flight_.load(); }
   // The egress in use: target.egress, or what /api/public/health decided for auto targets.
@@ -95,7 +105,8 @@ class RouteExporter {
   // `events_per_entry` is the worker's running estimate (0 = unknown), used to size each Read so
   // that one batch does not pull far more than max_batch_events out of the queue.
   absl::Status Gather(std::vector<core::QueueEntry>* entries, size_t* events_per_entry);
-  void Process(std::vector<core::QueueEntry>& entries, BatchSender& sender,
+  // Delivers, then acks what is done and releases the rest; false when any was released.
+  bool Process(std::vector<core::QueueEntry>& entries, BatchSender& sender,
                HttpTransport& transport);
   // False when shutdown's deadline came first.
   bool EnsureEgress(HttpTransport& transport, core::Egress* egress);
@@ -104,6 +115,8 @@ class RouteExporter {
   bool Wait(absl::Duration d);
   absl::Duration TimeLeft() const;
   bool StopRequested() const;
+  // Stop was requested with kDrain and its deadline has not passed.
+  bool Draining() const;
 
   const RouteExporterOptions options_;
   const LangfuseClient client_;
@@ -113,6 +126,7 @@ class RouteExporter {
   enum class State { kCreated, kRunning, kStopping, kStopped };
   State state_ ABSL_GUARDED_BY(mu_) = State::kCreated;
   absl::Time stop_deadline_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
+  StopMode stop_mode_ ABSL_GUARDED_BY(mu_) = StopMode::kFinishInFlight;
   std::optional<core::Egress> resolved_egress_ ABSL_GUARDED_BY(mu_);
 
   std::atomic<size_t> in_flight_{0};

@@ -247,6 +247,8 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
   ExporterSetOptions xopts;
   xopts.queue = impl->queue;
   xopts.clock = impl->clock;
+  xopts.shutdown_mode = impl->stores.durable() ? exporter::StopMode::kFinishInFlight
+                                               : exporter::StopMode::kDrain;
   xopts.make_options = [raw](std::shared_ptr<const core::RouteTarget> target,
                              const tracegate::config::v1::Config& c) {
     return raw->ExporterOptions(std::move(target), c);

@@ -127,7 +127,15 @@ void ExporterSet::StopAll(absl::Time deadline) {
     stop_deadline_ = deadline;
   }
   if (!stopping_.HasBeenNotified()) stopping_.Notify();
-  for (Entry& e : current_) e.exporter->Stop(deadline);
+  // Current exporters stop together: each Stop only signals and joins its own threads, so
+  // signal all first (a drain of one route must not hold up another route's).
+  std::vector<std::thread> stoppers;
+  for (Entry& e : current_) {
+    stoppers.emplace_back([&e, deadline, mode = options_.shutdown_mode] {
+      e.exporter->Stop(deadline, mode);
+    });
+  }
+  for (std::thread& t : stoppers) t.join();
   for (std::thread& t : retirers_) t.join();
   retirers_.clear();
 }

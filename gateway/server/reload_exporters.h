@@ -50,6 +50,9 @@ struct ExporterSetOptions {
   absl::Duration replaced_grace = absl::ZeroDuration();
   // How often a removed route's queue is checked for emptiness.
   absl::Duration removed_poll = absl::Milliseconds(200);
+  // At StopAll, whether current exporters drain their queues (a queue that dies with the
+  // process) or only finish what they read (a durable queue: the rest waits for others).
+  exporter::StopMode shutdown_mode = exporter::StopMode::kDrain;
 };
 
 class ExporterSet {
@@ -79,7 +82,8 @@ class ExporterSet {
   // Starts and retires; returns one line per change ("route \"a\": added", ...). A start
   // failure is logged and listed (the route then has no exporter until the next reload).
   std::vector<std::string> Commit(Plan plan);
-  // Stops every exporter (running and retiring), exporting until `deadline`. Idempotent.
+  // Stops every exporter (running and retiring), exporting until `deadline` (draining the
+  // queue when options.shutdown_mode is kDrain). Idempotent.
   void StopAll(absl::Time deadline);
 
   // Names of the routes with a current exporter, in config order (tests, metrics).

@@ -58,8 +58,12 @@ class FakeQueue : public core::Queue {
       auto it = pending_.find(id);
       if (it == pending_.end()) continue;
       released_.push_back(id);
-      // Parked rather than re-queued, so a test's exporter does not read it again.
-      released_entries_.push_back(std::move(it->second));
+      if (requeue_released_) {
+        ready_.push_front(std::move(it->second));  // like a real queue
+      } else {
+        // Parked rather than re-queued, so a test's exporter does not read it again.
+        released_entries_.push_back(std::move(it->second));
+      }
       pending_.erase(it);
     }
     return absl::OkStatus();
@@ -93,6 +97,10 @@ class FakeQueue : public core::Queue {
   }
 
   // Test controls and observations.
+  void RequeueReleased(bool requeue) {
+    absl::MutexLock lock(&mu_);
+    requeue_released_ = requeue;
+  }
   void FailDeadLetters(bool fail) {
     absl::MutexLock lock(&mu_);
     fail_dead_letters_ = fail;
@@ -132,6 +140,7 @@ class FakeQueue : public core::Queue {
   int next_id_ ABSL_GUARDED_BY(mu_) = 0;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   bool fail_dead_letters_ ABSL_GUARDED_BY(mu_) = false;
+  bool requeue_released_ ABSL_GUARDED_BY(mu_) = false;
   std::deque<core::QueueEntry> ready_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, core::QueueEntry> pending_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> acked_ ABSL_GUARDED_BY(mu_);

@@ -2,6 +2,7 @@
 // isolation, option validation.
 #include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -129,18 +130,26 @@ TEST_F(RouteExporterTest, StopAbandonsRetriesAndReleasesUnackedEntries) {
 TEST_F(RouteExporterTest, StopLetsRetriesRunUntilTheDeadline) {
   ASSERT_TRUE(queue_.Append("main", Batch({Observation("a")})).ok());
   Once first_request;
+  std::atomic<RouteExporter*> stopped{nullptr};
   transport_.SetHandler([&](const HttpRequest&) {
     first_request.Notify();
+    // The first answer waits for Stop(), so that every retry (which advances the fake clock)
+    // happens after the deadline was set.
+    for (int i = 0; i < 20000 && stopped.load() == nullptr; ++i) {
+      absl::SleepFor(absl::Milliseconds(1));
+    }
     return Response(503);
   });
   auto exporter = Start(Options(MakeTarget(core::Egress::kOtlp)));
   ASSERT_NE(exporter, nullptr);
   ASSERT_TRUE(first_request.Wait());
   absl::Time deadline = clock_.Now() + absl::Seconds(5);
-  size_t before = transport_.request_count();
-  exporter->Stop(deadline);
+  std::thread stopper([&] { exporter->Stop(deadline); });
+  for (int i = 0; i < 20000 && !exporter->stopping(); ++i) absl::SleepFor(absl::Milliseconds(1));
+  stopped.store(exporter.get());
+  stopper.join();
   // Backoff is 500 ms (jitter off): about ten more attempts fit before the deadline.
-  EXPECT_GE(transport_.request_count(), before + 9);
+  EXPECT_GE(transport_.request_count(), 10u);
   EXPECT_LE(clock_.Now(), deadline);
   EXPECT_EQ(queue_.released(), std::vector<std::string>{"entry-1"});
 }
@@ -181,6 +190,80 @@ TEST_F(RouteExporterTest, ReadsAreSizedByEventsPerEntry) {
   EXPECT_EQ(limits[0], 1u);  // no estimate yet: one entry
   for (size_t i = 1; i < limits.size(); ++i) EXPECT_LE(limits[i], 2u) << i;
   EXPECT_EQ(telemetry_.delivered(), 60);
+}
+
+class RouteExporterStopTest : public ExporterTest {
+ protected:
+  // An export is in flight when Stop() comes; meanwhile two more entries were queued.
+  // Returns the exporter, stopped with `mode`.
+  std::unique_ptr<RouteExporter> StopDuringAnExport(StopMode mode, absl::Duration time_given);
+};
+
+std::unique_ptr<RouteExporter> RouteExporterStopTest::StopDuringAnExport(
+    StopMode mode, absl::Duration time_given) {
+  Once entered;
+  absl::Notification release;
+  std::atomic<int> calls{0};
+  transport_.SetHandler([&](const HttpRequest&) {
+    if (calls.fetch_add(1) == 0) {
+      entered.Notify();
+      release.WaitForNotificationWithTimeout(absl::Seconds(20));
+    }
+    return Response(200);
+  });
+  EXPECT_TRUE(queue_.Append("main", Batch({Observation("first")})).ok());
+  auto exporter = Start(Options(MakeTarget(core::Egress::kOtlp)));
+  EXPECT_TRUE(entered.Wait());
+  EXPECT_TRUE(queue_.Append("main", Batch({Observation("second")})).ok());
+  EXPECT_TRUE(queue_.Append("main", Batch({Observation("third")})).ok());
+  std::thread stopper([&] { exporter->Stop(clock_.Now() + time_given, mode); });
+  for (int i = 0; i < 20000 && !exporter->stopping(); ++i) absl::SleepFor(absl::Milliseconds(1));
+  EXPECT_TRUE(exporter->stopping());
+  release.Notify();  // the first export finishes only after Stop was requested
+  stopper.join();
+  transport_.SetHandler([](const HttpRequest&) { return Response(200); });
+  return exporter;
+}
+
+TEST_F(RouteExporterStopTest, WithDrainDeliversWhatWasQueuedDuringAnExport) {
+  auto exporter = StopDuringAnExport(StopMode::kDrain, absl::Seconds(10));
+  EXPECT_EQ(queue_.acked(), (std::vector<std::string>{"entry-1", "entry-2", "entry-3"}));
+  EXPECT_EQ(telemetry_.delivered(), 3);
+  EXPECT_EQ(queue_.Stats("main").entries, 0);
+  EXPECT_EQ(exporter->in_flight(), 0u);
+}
+
+TEST_F(RouteExporterStopTest, WithoutDrainLeavesWhatWasQueuedDuringAnExport) {
+  auto exporter = StopDuringAnExport(StopMode::kFinishInFlight, absl::Seconds(10));
+  EXPECT_EQ(queue_.acked(), std::vector<std::string>{"entry-1"});  // the in-flight one
+  EXPECT_EQ(queue_.Stats("main").entries, 2);
+  EXPECT_EQ(queue_.Stats("main").pending_entries, 0);
+}
+
+TEST_F(RouteExporterStopTest, DrainEndsAtTheDeadlineWhenLangfuseRefusesAndReleasesTheRest) {
+  queue_.RequeueReleased(true);  // a released entry could be read again by the drain
+  ASSERT_TRUE(queue_.Append("main", Batch({Observation("a")})).ok());
+  Once first_request;
+  std::atomic<bool> stopped{false};
+  transport_.SetHandler([&](const HttpRequest&) {
+    first_request.Notify();
+    for (int i = 0; i < 20000 && !stopped.load(); ++i) absl::SleepFor(absl::Milliseconds(1));
+    return Response(503);
+  });
+  auto exporter = Start(Options(MakeTarget(core::Egress::kOtlp)));
+  ASSERT_NE(exporter, nullptr);
+  ASSERT_TRUE(first_request.Wait());
+  const absl::Time deadline = clock_.Now() + absl::Seconds(2);
+  // Stop returns: the entry released at the deadline is not read again.
+  std::thread stopper([&] { exporter->Stop(deadline, StopMode::kDrain); });
+  for (int i = 0; i < 20000 && !exporter->stopping(); ++i) absl::SleepFor(absl::Milliseconds(1));
+  stopped.store(true);
+  stopper.join();
+  EXPECT_LE(clock_.Now(), deadline);
+  EXPECT_LE(transport_.request_count(), 10u);  // backoff 500 ms: no busy loop
+  EXPECT_EQ(queue_.released(), std::vector<std::string>{"entry-1"});
+  EXPECT_TRUE(queue_.acked().empty());
+  EXPECT_TRUE(queue_.dead_letters().empty());
 }
 
 TEST_F(RouteExporterTest, StopWhileIdleReleasesNothing) {

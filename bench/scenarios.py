@@ -27,8 +27,6 @@ SCENARIOS = [
          about="in-process dedupe+queue, OTLP egress (Langfuse v3.22+/v4), small spans"),
     dict(name="embedded/legacy", egress="legacy", quick=True,
          about="in-process dedupe+queue, legacy /api/public/ingestion egress"),
-    dict(name="embedded/otlp jemalloc", egress="otlp", preload="jemalloc",
-         about="embedded/otlp with jemalloc preloaded into the gateway (allocator experiment)"),
     dict(name="embedded/otlp 2 exp", egress="otlp", export={"workers_per_route": 2},
          about="embedded/otlp with export.workers_per_route: 2 (export in parallel)"),
     dict(name="embedded/otlp unary", egress="otlp", protocol="unary",

@@ -92,6 +92,11 @@ int main(int argc, char** argv) {
   options.load_config = [path] {
     return tracegate::config::LoadConfigFile(path, tracegate::config::ProcessEnv());
   };
+#ifndef TRACEGATE_ALLOCATOR_NAME
+#define TRACEGATE_ALLOCATOR_NAME "system"
+#endif
+  tracegate::log::Info("tracegate starting",
+                       {{"config", path}, {"allocator", TRACEGATE_ALLOCATOR_NAME}});
   auto gateway = tracegate::server::Gateway::Start(std::move(options));
   if (!gateway.ok()) {
     tracegate::log::Error("start failed", {{"error", gateway.status().ToString()}});

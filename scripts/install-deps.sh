@@ -25,14 +25,14 @@ packages_for() {
       echo build-essential cmake ninja-build pkg-config ccache git ca-certificates \
         libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev \
         libcurl4-openssl-dev zlib1g-dev libssl-dev libhiredis-dev \
-        nlohmann-json3-dev libyaml-cpp-dev prometheus-cpp-dev libcpp-httplib-dev
+        nlohmann-json3-dev libyaml-cpp-dev prometheus-cpp-dev libcpp-httplib-dev libjemalloc-dev
       ;;
     runtime)
       # Keep in step with the binary: tests/deploy checks that every library tracegate
       # links is owned by one of these packages.
       echo ca-certificates curl libstdc++6 libgcc-s1 zlib1g libssl3 libcurl4 \
         libabsl20220623 libprotobuf32 libgrpc29 libgrpc++1.51 libhiredis0.14 \
-        libyaml-cpp0.7 libprometheus-cpp-core1.0 libcpp-httplib0.11 libre2-9
+        libyaml-cpp0.7 libprometheus-cpp-core1.0 libcpp-httplib0.11 libre2-9 libjemalloc2
       ;;
     test)
       # clang-14 + libclang-rt-14-dev: libFuzzer/ASan/UBSan for tests/fuzz (ctest fuzz_smoke).

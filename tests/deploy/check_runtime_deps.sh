@@ -3,8 +3,15 @@
 # the "runtime" group of scripts/install-deps.sh, which is what deploy/Dockerfile's runtime
 # stage installs: the image will start.
 source "$(dirname "$0")/lib.sh"
-bin="${1:?usage: check_runtime_deps.sh path/to/tracegate}"
+bin="${1:?usage: check_runtime_deps.sh path/to/tracegate [jemalloc|system]}"
+allocator="${2:-}"
 need readelf ldd dpkg-query
+# The allocator the build chose is the one the binary links (a silent fall-back to glibc
+# malloc would cost a quarter to a third of the gateway's CPU per event: bench/README.md).
+if [ "$allocator" = "jemalloc" ]; then
+  readelf -d "$bin" | grep -q 'NEEDED.*\[libjemalloc\.so' ||
+    { echo "FAIL: built with TRACEGATE_ALLOCATOR=jemalloc but $bin does not link libjemalloc"; exit 1; }
+fi
 read -r -a runtime <<<"$("$SRC/scripts/install-deps.sh" --list runtime)"
 missing=()
 linked=$(ldd "$bin")

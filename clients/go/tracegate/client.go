@@ -12,7 +12,15 @@
 //     the client is disabled or shut down, the event is dropped and counted; one warning
 //     per full-queue episode.
 //   - MaxInFlight goroutines send batches of up to BatchSize events with the unary Ingest
-//     RPC, at once when a batch is full, else after FlushInterval.
+//     RPC, at once when a batch is full, else after FlushInterval. A request carries at
+//     most MaxBatchBytes (default 4 MiB) of serialized events, so a batch of large events
+//     leaves in several requests.
+//   - A request the gateway refuses as too large (RESOURCE_EXHAUSTED "... larger than
+//     max ...") is never resent as is: later requests are capped at half its size, and an
+//     event too large on its own is dropped and counted (one log line).
+//   - Strings that are not valid UTF-8 are repaired before sending (each bad sequence
+//     becomes U+FFFD); an event that still cannot be marshalled is dropped and counted
+//     (one log line), never retried. The other events of its batch are sent.
 //   - Per-event results: ACCEPTED and DUPLICATE count as sent; REJECTED with a retryable
 //     code (UNAVAILABLE, RESOURCE_EXHAUSTED) is resent with the same event_id after its
 //     retry_after; other rejections are counted, logged once per distinct code+reason,
@@ -23,9 +31,11 @@
 //     UNIMPLEMENTED, a bad endpoint or TLS file): one warning; events are dropped, counted.
 //   - Flush waits until everything enqueued so far is settled; Shutdown flushes until its
 //     context ends, then drops (and counts) what is left, cancels calls in flight and closes.
+//   - Nothing flushes at process exit: Go has no exit hook. Callers must defer
+//     c.Shutdown(ctx) in main (and call it on signals), else what is still queued is lost.
 //
 // Ownership: the client owns an event once enqueued (it may set EventId, Timestamp and
-// Environment); do not modify it afterwards.
+// Environment, and repair invalid UTF-8); do not modify it afterwards.
 package tracegate
 
 import (
@@ -33,13 +43,18 @@ import (
 	cryptorand "crypto/rand"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	pb "github.com/tracegate/tracegate/clients/go/tracegatev1"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -81,6 +96,7 @@ type Client struct {
 	batchSeq     uint64
 
 	sent, duplicate, dropped, rejected, retries atomic.Int64
+	batchBytes                                  atomic.Int64 // request size cap (MaxBatchBytes, lowered on refusal)
 }
 
 var (
@@ -100,6 +116,7 @@ func New(o Options) *Client {
 		opts: o, ctx: ctx, cancel: cancel, active: map[*batch]struct{}{},
 		changed: make(chan struct{}), rejectLogged: map[string]bool{},
 	}
+	c.batchBytes.Store(int64(o.MaxBatchBytes))
 	c.transport = o.Transport
 	switch {
 	case o.Disabled:
@@ -296,9 +313,17 @@ func (c *Client) worker() {
 }
 
 // deliver sends one batch until every event is settled, dropped, or the batch abandoned.
+// A request carries at most MaxBatchBytes of serialized events (and fewer when the gateway
+// refused a request as too large), so one batch may leave in several requests.
 func (c *Client) deliver(b *batch) {
+	c.mu.Lock()
+	events := b.events
+	c.mu.Unlock()
+	c.prepare(events) // the events belong to this worker now; Shutdown only counts them
 	backoff := c.opts.InitialBackoff
-	for attempt := 0; ; attempt++ {
+	tried := map[*pb.TraceEvent]bool{}
+	limit := len(events) // events per request; halved to isolate an event that cannot be marshalled
+	for {
 		c.mu.Lock()
 		if b.abandoned || len(b.events) == 0 {
 			c.mu.Unlock()
@@ -312,15 +337,20 @@ func (c *Client) deliver(b *batch) {
 		}
 		events := b.events
 		c.batchSeq++
-		req := &pb.IngestRequest{Events: events, DefaultWorkspace: c.opts.Workspace, BatchId: c.batchSeq}
+		req := &pb.IngestRequest{DefaultWorkspace: c.opts.Workspace, BatchId: c.batchSeq}
 		c.mu.Unlock()
-		if attempt > 0 {
-			c.retries.Add(int64(len(events)))
+		n, size := c.cut(events, limit, proto.Size(req))
+		part := events[:n]
+		req.Events = part
+		var resent int64
+		for _, ev := range part {
+			if tried[ev] {
+				resent++
+			}
+			tried[ev] = true
 		}
-		c.stampEnvironment(events)
-		ctx, cancel := context.WithTimeout(c.ctx, c.opts.Timeout)
-		res, err := c.transport.Ingest(ctx, req)
-		cancel()
+		c.retries.Add(resent)
+		res, err := c.ingest(req)
 
 		c.mu.Lock()
 		if b.abandoned {
@@ -328,39 +358,209 @@ func (c *Client) deliver(b *batch) {
 			return
 		}
 		var after time.Duration
-		if err != nil {
-			code := status.Code(err)
-			if permanentCall[code] {
-				c.warnMisconfiguredLocked(fmt.Sprintf("gateway at %s refused the call (%s: %s); tracing is off, events are dropped",
-					c.opts.Endpoint, code, status.Convert(err).Message()))
-				c.dropped.Add(int64(len(b.events)))
-				b.events = nil
-				c.mu.Unlock()
-				return
+		code := status.Code(err)
+		switch {
+		case err == nil:
+			c.down = false
+			retry, retryAfter := c.settleLocked(part, res)
+			b.events = append(retry, events[n:]...)
+			if len(retry) > 0 {
+				after = max(retryAfter, jitter(backoff))
+				backoff = min(backoff*2, c.opts.MaxBackoff)
+			} else {
+				backoff = c.opts.InitialBackoff
 			}
+		case code == codes.ResourceExhausted && strings.Contains(status.Convert(err).Message(), "larger than max"):
+			// Resending the same bytes would be refused forever: send less at a time, and
+			// drop an event that is too large on its own.
+			if n > 1 {
+				c.lowerBatchBytes(size / 2)
+			} else {
+				c.dropOneLocked(b, "too-large", fmt.Sprintf("event %s (%d bytes) is larger than the gateway accepts (%s); dropped",
+					events[0].GetEventId(), size, status.Convert(err).Message()))
+			}
+			c.retries.Add(-resent)
+			for _, ev := range part {
+				delete(tried, ev)
+			}
+		case code == codes.Internal && strings.Contains(status.Convert(err).Message(), "error while marshaling"):
+			// Nothing was sent. Halve the request until the event that cannot be marshalled
+			// is alone, then drop it; never retry the same bytes.
+			if n > 1 {
+				limit = max(1, n/2)
+			} else {
+				c.dropOneLocked(b, "marshal", fmt.Sprintf("event %s cannot be serialized (%s); dropped",
+					events[0].GetEventId(), status.Convert(err).Message()))
+				limit = len(b.events)
+			}
+			c.retries.Add(-resent)
+			for _, ev := range part {
+				delete(tried, ev)
+			}
+		case permanentCall[code]:
+			c.warnMisconfiguredLocked(fmt.Sprintf("gateway at %s refused the call (%s: %s); tracing is off, events are dropped",
+				c.opts.Endpoint, code, status.Convert(err).Message()))
+			c.dropped.Add(int64(len(b.events)))
+			b.events = nil
+		default:
 			if !c.down {
 				c.down = true
 				c.opts.Logger.Printf("gateway at %s unavailable (%s); retrying quietly, buffering up to %d events",
 					c.opts.Endpoint, code, c.opts.MaxQueueSize)
 			}
 			after = jitter(backoff)
-		} else {
-			c.down = false
-			var retryAfter time.Duration
-			b.events, retryAfter = c.settleLocked(events, res)
-			after = max(retryAfter, jitter(backoff))
+			backoff = min(backoff*2, c.opts.MaxBackoff)
 		}
 		remaining := len(b.events)
 		c.broadcastLocked()
 		c.mu.Unlock()
-		if remaining == 0 {
-			return
+		if remaining == 0 || after <= 0 {
+			continue
 		}
-		backoff = min(backoff*2, c.opts.MaxBackoff)
 		select {
 		case <-time.After(after):
 		case <-c.ctx.Done():
 		}
+	}
+}
+
+// ingest makes one call. A panic while marshalling (an event changed after Enqueue) is
+// reported as a marshalling failure, so that event is dropped and the host lives on.
+func (c *Client) ingest(req *pb.IngestRequest) (res *pb.IngestResponse, err error) {
+	ctx, cancel := context.WithTimeout(c.ctx, c.opts.Timeout)
+	defer cancel()
+	defer func() {
+		if r := recover(); r != nil {
+			res, err = nil, status.Errorf(codes.Internal, "grpc: error while marshaling: panic: %v", r)
+		}
+	}()
+	return c.transport.Ingest(ctx, req)
+}
+
+// cut returns how many events from the front of events make the next request (at least
+// one, at most limit) and that request's serialized size; base is the size of the request
+// without events.
+func (c *Client) cut(events []*pb.TraceEvent, limit, base int) (n, size int) {
+	maxBytes := int(c.batchBytes.Load())
+	size = base
+	for n < len(events) && n < limit {
+		s := proto.Size(events[n])
+		s += protowire.SizeTag(1) + protowire.SizeBytes(s) - s // field 1 of IngestRequest
+		if n > 0 && size+s > maxBytes {
+			break
+		}
+		size += s
+		n++
+	}
+	return n, size
+}
+
+// lowerBatchBytes caps every later request at v bytes (the gateway refused a larger one).
+func (c *Client) lowerBatchBytes(v int) {
+	v = max(v, 1)
+	for {
+		cur := c.batchBytes.Load()
+		if int64(v) >= cur || c.batchBytes.CompareAndSwap(cur, int64(v)) {
+			return
+		}
+	}
+}
+
+// dropOneLocked drops the first event of b, counted, with one log line per kind.
+func (c *Client) dropOneLocked(b *batch, kind, msg string) {
+	c.dropped.Add(1)
+	b.events = b.events[1:]
+	c.logOnceLocked(kind, msg)
+}
+
+func (c *Client) logOnceLocked(key, msg string) {
+	if !c.rejectLogged["drop "+key] {
+		c.rejectLogged["drop "+key] = true
+		c.opts.Logger.Printf("%s", msg)
+	}
+}
+
+// prepare stamps the environment and makes every string valid UTF-8 (grpc-go refuses to
+// marshal a message that holds invalid UTF-8; the bad bytes become U+FFFD).
+func (c *Client) prepare(events []*pb.TraceEvent) {
+	c.stampEnvironment(events)
+	for _, ev := range events {
+		func() {
+			defer func() { _ = recover() }() // a broken event fails to marshal later and is dropped
+			validUTF8(ev.ProtoReflect())
+		}()
+	}
+}
+
+func validString(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
+}
+
+// validUTF8 repairs the strings of m and of the messages, lists and maps inside it.
+func validUTF8(m protoreflect.Message) {
+	type fix struct {
+		fd protoreflect.FieldDescriptor
+		v  protoreflect.Value
+	}
+	var fixes []fix
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		switch {
+		case fd.IsMap():
+			validMap(fd, v.Map())
+		case fd.IsList():
+			l := v.List()
+			for i := 0; i < l.Len(); i++ {
+				switch fd.Kind() {
+				case protoreflect.StringKind:
+					if s := l.Get(i).String(); !utf8.ValidString(s) {
+						l.Set(i, protoreflect.ValueOfString(validString(s)))
+					}
+				case protoreflect.MessageKind, protoreflect.GroupKind:
+					validUTF8(l.Get(i).Message())
+				}
+			}
+		case fd.Kind() == protoreflect.StringKind:
+			if s := v.String(); !utf8.ValidString(s) {
+				fixes = append(fixes, fix{fd, protoreflect.ValueOfString(validString(s))})
+			}
+		case fd.Kind() == protoreflect.MessageKind || fd.Kind() == protoreflect.GroupKind:
+			validUTF8(v.Message())
+		}
+		return true
+	})
+	for _, f := range fixes {
+		m.Set(f.fd, f.v)
+	}
+}
+
+func validMap(fd protoreflect.FieldDescriptor, mp protoreflect.Map) {
+	stringKeys := fd.MapKey().Kind() == protoreflect.StringKind
+	var badKeys []protoreflect.MapKey
+	var badValues []protoreflect.MapKey
+	mp.Range(func(k protoreflect.MapKey, v protoreflect.Value) bool {
+		if stringKeys && !utf8.ValidString(k.String()) {
+			badKeys = append(badKeys, k)
+		}
+		switch fd.MapValue().Kind() {
+		case protoreflect.StringKind:
+			if !utf8.ValidString(v.String()) {
+				badValues = append(badValues, k)
+			}
+		case protoreflect.MessageKind, protoreflect.GroupKind:
+			validUTF8(v.Message())
+		}
+		return true
+	})
+	for _, k := range badValues {
+		mp.Set(k, protoreflect.ValueOfString(validString(mp.Get(k).String())))
+	}
+	for _, k := range badKeys {
+		v := mp.Get(k)
+		mp.Clear(k)
+		mp.Set(protoreflect.ValueOfString(validString(k.String())).MapKey(), v)
 	}
 }
 

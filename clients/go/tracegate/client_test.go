@@ -12,7 +12,9 @@ import (
 	pb "github.com/tracegate/tracegate/clients/go/tracegatev1"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/structpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -350,5 +352,168 @@ func TestOptionsFromEnv(t *testing.T) {
 	}
 	if tracegate.SanitizeEnvironment("langfuse-x") != "" || tracegate.SanitizeEnvironment("Bad Env") != "" {
 		t.Fatal("invalid environments must be dropped")
+	}
+}
+
+// bigSpan is a span whose serialized size is a little over `bytes`.
+func bigSpan(id string, bytes int) *pb.TraceEvent {
+	ev := span("t", id)
+	ev.EventId = "e-" + id
+	ev.GetObservation().StatusMessage = strings.Repeat("x", bytes)
+	return ev
+}
+
+// sizeLimited answers like a gateway whose maximum request size is limit (the message is
+// gRPC's); it records the sizes of the requests it accepted.
+func sizeLimited(limit int, sizes *[]int, mu *sync.Mutex) func(*pb.IngestRequest, int) (*pb.IngestResponse, error) {
+	return func(req *pb.IngestRequest, n int) (*pb.IngestResponse, error) {
+		size := proto.Size(req)
+		if size > limit {
+			return nil, status.Errorf(codes.ResourceExhausted, "Received message larger than max (%d vs. %d)", size, limit)
+		}
+		mu.Lock()
+		*sizes = append(*sizes, size)
+		mu.Unlock()
+		return acceptAll(req), nil
+	}
+}
+
+func TestLargeEventsAreBatchedBySize(t *testing.T) {
+	// 20 events of 900 KB make 18 MB: more than the gateway takes in one request (16 MiB).
+	f, log := &fakeGateway{}, &captureLogger{}
+	var sizes []int
+	var mu sync.Mutex
+	f.answer = sizeLimited(16<<20, &sizes, &mu)
+	c := newClient(t, f, log, func(o *tracegate.Options) { o.MaxInFlight = 1 })
+	for i := 0; i < 20; i++ {
+		c.Enqueue(bigSpan(fmt.Sprint(i), 900_000))
+	}
+	if err := c.Flush(ctxFor(t, 20*time.Second)); err != nil {
+		t.Fatalf("%v; stats %+v, %d calls", err, c.Stats(), len(f.calls()))
+	}
+	s := c.Shutdown(context.Background())
+	if s.Sent != 20 || s.Dropped != 0 || s.Retries != 0 || len(f.calls()) != len(sizes) {
+		t.Fatalf("stats %+v, %d calls, %d accepted", s, len(f.calls()), len(sizes))
+	}
+	for _, size := range sizes {
+		if size > tracegate.DefaultMaxBatchBytes {
+			t.Fatalf("request of %d bytes, more than MaxBatchBytes", size)
+		}
+	}
+}
+
+func TestRequestRefusedAsTooLargeIsSplitAndOversizedEventDropped(t *testing.T) {
+	// MaxBatchBytes above what this gateway takes (1 MB): the client must split, and drop
+	// the one event that is too large on its own, instead of resending the same bytes.
+	f, log := &fakeGateway{}, &captureLogger{}
+	var sizes []int
+	var mu sync.Mutex
+	f.answer = sizeLimited(1_000_000, &sizes, &mu)
+	c := newClient(t, f, log, func(o *tracegate.Options) { o.MaxInFlight, o.MaxBatchBytes = 1, 64<<20 })
+	for i := 0; i < 10; i++ {
+		c.Enqueue(bigSpan(fmt.Sprint(i), 300_000))
+		if i == 4 {
+			c.Enqueue(bigSpan("huge", 1_500_000))
+		}
+	}
+	if err := c.Flush(ctxFor(t, 20*time.Second)); err != nil {
+		t.Fatalf("%v; stats %+v, %d calls", err, c.Stats(), len(f.calls()))
+	}
+	s := c.Shutdown(context.Background())
+	if s.Sent != 10 || s.Dropped != 1 || s.Retries != 0 {
+		t.Fatalf("stats %+v", s)
+	}
+	if n := len(f.calls()); n > 20 {
+		t.Fatalf("%d calls for 11 events", n)
+	}
+	if got := log.matching("larger than the gateway accepts"); len(got) != 1 || !strings.Contains(got[0], "e-huge") {
+		t.Fatalf("log %v", log.lines)
+	}
+	alone := 0
+	for _, r := range f.calls() {
+		if len(r) == 1 && r[0] == "e-huge" {
+			alone++
+		}
+	}
+	if alone != 1 {
+		t.Fatalf("the oversized event was sent alone %d times: %v", alone, f.calls())
+	}
+}
+
+// marshalling answers like grpc-go: a request that does not marshal fails with Internal
+// before it is sent. It returns the trace names it received.
+func marshalling(names *[]string, mu *sync.Mutex) func(*pb.IngestRequest, int) (*pb.IngestResponse, error) {
+	return func(req *pb.IngestRequest, n int) (*pb.IngestResponse, error) {
+		if _, err := proto.Marshal(req); err != nil {
+			return nil, status.Errorf(codes.Internal, "grpc: error while marshaling: %v", err)
+		}
+		for _, e := range req.Events {
+			if e.EventId == "poison" {
+				return nil, status.Error(codes.Internal, "grpc: error while marshaling: proto: cannot encode")
+			}
+		}
+		mu.Lock()
+		for _, e := range req.Events {
+			*names = append(*names, e.GetTrace().GetName()+"|"+strings.Join(e.GetTrace().GetTags(), ",")+"|"+
+				fmt.Sprint(e.GetTrace().GetMetadata().AsMap()))
+		}
+		mu.Unlock()
+		return acceptAll(req), nil
+	}
+}
+
+func TestInvalidUTF8IsRepairedNotRetried(t *testing.T) {
+	f, log := &fakeGateway{}, &captureLogger{}
+	var names []string
+	var mu sync.Mutex
+	f.answer = marshalling(&names, &mu)
+	c := newClient(t, f, log, func(o *tracegate.Options) { o.MaxInFlight = 1 })
+	meta, err := structpb.NewStruct(map[string]any{"ok": "v"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta.Fields["k\xc3"] = structpb.NewStringValue("v\xff")
+	c.Enqueue(&pb.TraceEvent{Payload: &pb.TraceEvent_Trace{Trace: &pb.Trace{Id: "t0", Name: "good"}}})
+	c.Enqueue(&pb.TraceEvent{Payload: &pb.TraceEvent_Trace{Trace: &pb.Trace{
+		Id: "t1", Name: "bad\xff\xfename", Tags: []string{"a", "b\xff"}, Metadata: meta}}})
+	c.Enqueue(&pb.TraceEvent{Payload: &pb.TraceEvent_Trace{Trace: &pb.Trace{Id: "t2", Name: "later"}}})
+	if err := c.Flush(ctxFor(t, 10*time.Second)); err != nil {
+		t.Fatalf("%v; stats %+v, %d calls", err, c.Stats(), len(f.calls()))
+	}
+	s := c.Shutdown(context.Background())
+	if s.Sent != 3 || s.Dropped != 0 || s.Retries != 0 || len(f.calls()) != 1 {
+		t.Fatalf("stats %+v, %d calls", s, len(f.calls()))
+	}
+	want := "good||map[]\nbad\uFFFDname|a,b\uFFFD|map[k\uFFFD:v\uFFFD ok:v]\nlater||map[]"
+	if got := strings.Join(names, "\n"); got != want {
+		t.Fatalf("received\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestEventThatCannotBeMarshalledIsDroppedOthersSent(t *testing.T) {
+	f, log := &fakeGateway{}, &captureLogger{}
+	var names []string
+	var mu sync.Mutex
+	f.answer = marshalling(&names, &mu)
+	c := newClient(t, f, log, func(o *tracegate.Options) { o.MaxInFlight = 1 })
+	for i := 0; i < 9; i++ {
+		ev := &pb.TraceEvent{Payload: &pb.TraceEvent_Trace{Trace: &pb.Trace{Id: fmt.Sprint(i), Name: "n"}}}
+		if i == 6 {
+			ev.EventId = "poison"
+		}
+		c.Enqueue(ev)
+	}
+	if err := c.Flush(ctxFor(t, 10*time.Second)); err != nil {
+		t.Fatalf("%v; stats %+v, %d calls", err, c.Stats(), len(f.calls()))
+	}
+	s := c.Shutdown(context.Background())
+	if s.Sent != 8 || s.Dropped != 1 || s.Retries != 0 || len(names) != 8 {
+		t.Fatalf("stats %+v, received %d", s, len(names))
+	}
+	if n := len(f.calls()); n > 12 {
+		t.Fatalf("%d calls for 9 events", n)
+	}
+	if got := log.matching("cannot be serialized"); len(got) != 1 || len(log.lines) != 1 {
+		t.Fatalf("log %v", log.lines)
 	}
 }

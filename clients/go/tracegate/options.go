@@ -34,6 +34,7 @@ type Options struct {
 
 	MaxQueueSize   int           // events buffered at most; default 100000
 	BatchSize      int           // events per request; default 100
+	MaxBatchBytes  int           // serialized bytes per request at most; default 4 MiB
 	FlushInterval  time.Duration // a partial batch is sent after this long; default 500ms
 	MaxInFlight    int           // concurrent requests; default 2
 	Timeout        time.Duration // deadline of one request; default 10s
@@ -85,6 +86,11 @@ func truthy(v string) (value, set bool) {
 	return true, true
 }
 
+// DefaultMaxBatchBytes is the default of Options.MaxBatchBytes: well under the gateway's
+// maximum request size (16 MiB by default), so that a batch of large events never makes a
+// request the gateway refuses.
+const DefaultMaxBatchBytes = 4 << 20
+
 var envRE = regexp.MustCompile(`^[a-z0-9_-]{1,40}$`)
 
 // SanitizeEnvironment returns env lower-cased if Langfuse accepts it, else "".
@@ -116,6 +122,7 @@ func (o Options) withDefaults() Options {
 	}
 	def(&o.MaxQueueSize, 100_000)
 	def(&o.BatchSize, 100)
+	def(&o.MaxBatchBytes, DefaultMaxBatchBytes)
 	def(&o.MaxInFlight, 2)
 	defD(&o.FlushInterval, 500*time.Millisecond)
 	defD(&o.Timeout, 10*time.Second)

@@ -1,6 +1,8 @@
 #include "gateway/config/privacy_config.h"
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
@@ -162,10 +164,45 @@ namespace internal {
 
 absl::Status ValidatePrivacy(const v1::Config& config) {
   TG_RETURN_IF_ERROR(ValidatePolicy(config.privacy(), "privacy"));
+  // Workspaces named by some route (each by one route; ValidateRoutesAndKeys checked that).
+  absl::flat_hash_set<std::string> named;
+  for (const v1::Route& route : config.routes()) {
+    for (const std::string& ws : route.workspaces()) {
+      if (ws != "*") named.insert(ws);
+    }
+  }
   for (int i = 0; i < config.routes_size(); ++i) {
-    if (!config.routes(i).has_privacy()) continue;
-    TG_RETURN_IF_ERROR(
-        ValidatePolicy(config.routes(i).privacy(), Indexed("routes", i) + ".privacy"));
+    const v1::Route& route = config.routes(i);
+    const std::string path = Indexed("routes", i);
+    if (route.has_privacy()) TG_RETURN_IF_ERROR(ValidatePolicy(route.privacy(), path + ".privacy"));
+    if (route.workspace_privacy().empty()) continue;
+    bool catch_all = false;
+    for (const std::string& ws : route.workspaces()) catch_all |= ws == "*";
+    // Sorted, so that the first problem reported does not depend on the map's order.
+    std::vector<absl::string_view> names;
+    for (const auto& [ws, policy] : route.workspace_privacy()) names.push_back(ws);
+    std::sort(names.begin(), names.end());
+    for (absl::string_view ws : names) {
+      const std::string ws_path = absl::StrCat(path, ".workspace_privacy.", ws);
+      if (ws.empty() || HasControl(ws) || ws.size() > kMaxLabelChars) {
+        return FieldError(path + ".workspace_privacy",
+                          "keys must be workspace names (1..200 characters, no control "
+                          "characters)");
+      }
+      if (ws == "*") {
+        return FieldError(ws_path, "\"*\" is not a workspace; set the route's own policy in " +
+                                       path + ".privacy");
+      }
+      bool listed = false;
+      for (const std::string& w : route.workspaces()) listed |= w == ws;
+      if (!listed && !(catch_all && !named.contains(ws))) {
+        return FieldError(ws_path, absl::StrCat("workspace \"", ws,
+                                                "\" is not delivered through this route (list it "
+                                                "in its workspaces, or use the route that does)"));
+      }
+      TG_RETURN_IF_ERROR(
+          ValidatePolicy(route.workspace_privacy().at(std::string(ws)), ws_path));
+    }
   }
   return absl::OkStatus();
 }

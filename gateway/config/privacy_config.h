@@ -1,4 +1,5 @@
-// Defaults and validation of the `privacy` section and of routes[].privacy (called by
+// Defaults and validation of the `privacy` section, of routes[].privacy and of
+// routes[].workspace_privacy (called by
 // ApplyDefaults and ValidateConfig; the policy itself lives in gateway/privacy, see
 // docs/privacy.md).
 //
@@ -10,6 +11,8 @@
 // 1 <= N <= 1000000; patterns from email, phone, card, ip; custom pattern names
 // [a-z0-9_]{1,32}, unique, regexes valid RE2; sample_rate in [0, 1]; tags 1..200
 // characters; key lists, metadata keys, app_id and langfuse_* without control characters.
+// A routes[i].workspace_privacy key must be a workspace the route receives: one of its
+// `workspaces`, or, on a "*" route, a name no other route lists; "*" is refused.
 // Thread-safety: pure functions.
 #pragma once
 

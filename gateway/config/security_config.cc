@@ -126,6 +126,13 @@ std::vector<std::pair<std::string, std::string>> SecretFiles(const v1::Config& c
     if (!p.hmac_secret_file().empty() && p.hmac_secret().empty()) {
       files.emplace_back(Indexed("routes", i) + ".privacy.hmac_secret_file", p.hmac_secret_file());
     }
+    for (const auto& [workspace, wp] : config.routes(i).workspace_privacy()) {
+      if (!wp.hmac_secret_file().empty() && wp.hmac_secret().empty()) {
+        files.emplace_back(absl::StrCat(Indexed("routes", i), ".workspace_privacy.", workspace,
+                                        ".hmac_secret_file"),
+                           wp.hmac_secret_file());
+      }
+    }
   }
   return files;
 }

@@ -38,7 +38,8 @@ bool IsRateLimitSet(const tracegate::config::v1::RateLimit& limit);
 
 // Files named by the config that hold secrets or private keys, besides the routes'
 // secret_key_file (the loader warns when one is readable by every user): (key path, file)
-// for security.tls.key_file, privacy.hmac_secret_file and routes[i].privacy.hmac_secret_file.
+// for security.tls.key_file, privacy.hmac_secret_file, routes[i].privacy.hmac_secret_file
+// and routes[i].workspace_privacy.<workspace>.hmac_secret_file.
 std::vector<std::pair<std::string, std::string>> SecretFiles(
     const tracegate::config::v1::Config& config);
 

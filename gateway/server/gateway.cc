@@ -59,14 +59,14 @@ struct Gateway::Impl {
       return validator->Validate(ev, now);
     };
     popts.store = stores.store.get();
-    // Privacy and enrichment policies of this config version, one per route.
+    // Privacy and enrichment policies of this config version, per route and workspace.
     auto policies = privacy::PolicySet::Create(snap.config);
     if (!policies.ok()) return policies.status();
     for (const std::string& w : (*policies)->warnings()) log::Warn(w);
     std::shared_ptr<const privacy::PolicySet> policy_set = *std::move(policies);
     popts.policy = [policy_set](tracegate::v1::TraceEvent& ev, const core::RouteTarget& route,
                                 const receive::RequestContext& request) -> absl::StatusOr<bool> {
-      const privacy::Policy* policy = policy_set->Find(route.name);
+      const privacy::Policy* policy = policy_set->Find(route.name, ev.workspace());
       if (policy == nullptr) return true;
       return policy->Apply(ev, privacy::RequestInfo{request.request_id, request.app_id});
     };

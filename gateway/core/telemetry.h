@@ -20,6 +20,11 @@ class Telemetry {
   // class for rejections ("invalid", "permission", "unavailable", "queue_full", ...).
   virtual void OnEvents(absl::string_view workspace, EventOutcome outcome, int64_t n,
                         absl::string_view reason) {}
+  // Receive side: `n` Trace events (TraceEvent.trace: a trace's create or update) of
+  // `workspace` were dropped by privacy sampling. Reported besides OnEvents (which counts
+  // every sampled-out event as accepted/"sampled"); a trace sent as several Trace events
+  // counts once per event.
+  virtual void OnTracesSampledOut(absl::string_view workspace, int64_t n) {}
   // Export side: one HTTP request to `endpoint` ("otel" or "ingestion") for `route` ended
   // with `status` (HTTP status, or 0 for a transport error) after `latency`.
   virtual void OnExportRequest(absl::string_view route, absl::string_view endpoint, int status,

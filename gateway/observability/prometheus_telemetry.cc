@@ -25,6 +25,11 @@ PrometheusTelemetry::PrometheusTelemetry()
                   .Name("tracegate_events_total")
                   .Help("Events received, by workspace and outcome (accepted/duplicate/rejected)")
                   .Register(*registry_)),
+      traces_sampled_out_(prometheus::BuildCounter()
+                              .Name("tracegate_traces_sampled_out_total")
+                              .Help("Trace events (trace create/update) dropped by privacy "
+                                    "sampling, by workspace")
+                              .Register(*registry_)),
       export_requests_(prometheus::BuildCounter()
                            .Name("tracegate_export_requests_total")
                            .Help("HTTP requests to Langfuse by route, endpoint and status "
@@ -65,6 +70,12 @@ void PrometheusTelemetry::OnEvents(absl::string_view workspace, core::EventOutco
   events_.Add({{"workspace", S(workspace)}, {"outcome", OutcomeName(outcome)},
                {"reason", S(reason)}})
       .Increment(static_cast<double>(n));
+}
+
+void PrometheusTelemetry::OnTracesSampledOut(absl::string_view workspace, int64_t n) {
+  if (n > 0) {
+    traces_sampled_out_.Add({{"workspace", S(workspace)}}).Increment(static_cast<double>(n));
+  }
 }
 
 void PrometheusTelemetry::OnExportRequest(absl::string_view route, absl::string_view endpoint,

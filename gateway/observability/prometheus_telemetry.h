@@ -3,6 +3,7 @@
 //
 // Metric names (all prefixed tracegate_):
 //   events_total{workspace,outcome,reason}             receive-side results
+//   traces_sampled_out_total{workspace}                Trace events dropped by sampling
 //   export_requests_total{route,endpoint,status}       HTTP requests to Langfuse
 //   export_request_duration_seconds{route,endpoint}    histogram of request latency
 //   export_retries_total{route,endpoint}
@@ -30,6 +31,7 @@ class PrometheusTelemetry final : public core::Telemetry {
 
   void OnEvents(absl::string_view workspace, core::EventOutcome outcome, int64_t n,
                 absl::string_view reason) override;
+  void OnTracesSampledOut(absl::string_view workspace, int64_t n) override;
   void OnExportRequest(absl::string_view route, absl::string_view endpoint, int status,
                        absl::Duration latency) override;
   void OnExportRetry(absl::string_view route, absl::string_view endpoint) override;
@@ -45,6 +47,7 @@ class PrometheusTelemetry final : public core::Telemetry {
  private:
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>& events_;
+  prometheus::Family<prometheus::Counter>& traces_sampled_out_;
   prometheus::Family<prometheus::Counter>& export_requests_;
   prometheus::Family<prometheus::Histogram>& export_latency_;
   prometheus::Family<prometheus::Counter>& export_retries_;

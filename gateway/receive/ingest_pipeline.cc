@@ -23,14 +23,18 @@ class OutcomeTally {
            int64_t n = 1) {
     counts_[std::make_tuple(std::string(ws), o, std::string(reason))] += n;
   }
+  // A Trace event (not an observation or score) dropped by sampling.
+  void AddSampledOutTrace(absl::string_view ws) { ++sampled_out_traces_[std::string(ws)]; }
   void Report(core::Telemetry& t) const {
     for (const auto& [key, n] : counts_) {
       t.OnEvents(std::get<0>(key), std::get<1>(key), n, std::get<2>(key));
     }
+    for (const auto& [ws, n] : sampled_out_traces_) t.OnTracesSampledOut(ws, n);
   }
 
  private:
   absl::flat_hash_map<std::tuple<std::string, core::EventOutcome, std::string>, int64_t> counts_;
+  absl::flat_hash_map<std::string, int64_t> sampled_out_traces_;
 };
 
 void SetRetryAfter(EventResult* r, absl::Duration d) {
@@ -150,6 +154,7 @@ absl::Status IngestPipeline::Process(const core::Principal& principal,
       if (!*keep) {
         result->set_status(tracegate::v1::EVENT_STATUS_ACCEPTED);
         tally.Add(ws_label, core::EventOutcome::kAccepted, "sampled");
+        if (ev.has_trace()) tally.AddSampledOutTrace(ws_label);
         continue;
       }
     }

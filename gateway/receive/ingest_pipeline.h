@@ -48,7 +48,8 @@ struct RequestContext {
 };
 // Rewrites a valid event in place before it is deduped and queued (privacy/ enrichment).
 // Returns false to drop the event on purpose (sampling): the client still gets ACCEPTED,
-// nothing is forwarded, and telemetry counts it as accepted with reason "sampled".
+// nothing is forwarded, and telemetry counts it as accepted with reason "sampled" (and,
+// when it is a Trace event, with Telemetry::OnTracesSampledOut).
 // An error status rejects the event with that status. Optional (unset = keep as is).
 using EventPolicy = std::function<absl::StatusOr<bool>(tracegate::v1::TraceEvent& event,
                                                        const core::RouteTarget& route,

@@ -3,8 +3,11 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <thread>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/notification.h"
 #include "gateway/admin/admin_server.h"
 #include "gateway/auth/authenticator.h"
 #include "gateway/config/validate_config.h"
@@ -48,6 +51,26 @@ struct Gateway::Impl {
   int grpc_port = 0;
   std::atomic<bool> ready{false};
   std::atomic<bool> stopped{false};
+  // Keeps the gRPC health service in step with /readyz (Redis lost or back), so that
+  // meshes and load balancers probing gRPC health take a replica out like HTTP probes do.
+  std::thread health_watcher;
+  absl::Notification stop_health_watcher;
+
+  void WatchHealth(absl::Duration period) {
+    bool serving = true;  // as set at start
+    while (!stop_health_watcher.WaitForNotificationWithTimeout(period)) {
+      const std::string reason = NotReadyReason();
+      const bool now_serving = reason.empty();
+      if (now_serving == serving || stopped.load()) continue;
+      serving = now_serving;
+      grpc_server->GetHealthCheckService()->SetServingStatus(serving);
+      if (serving) {
+        log::Info("ready again: gRPC health SERVING");
+      } else {
+        log::Warn("not ready: gRPC health NOT_SERVING", {{"reason", reason}});
+      }
+    }
+  }
 
   // The ingest pipeline of one config version (its routes, validation limits, policies).
   absl::StatusOr<std::unique_ptr<receive::IngestPipeline>> MakePipeline(const Snapshot& snap) {
@@ -323,6 +346,7 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(GatewayOptions options) 
   impl->admin = *std::move(admin);
   impl->grpc_server->GetHealthCheckService()->SetServingStatus(true);
   impl->ready.store(true);
+  impl->health_watcher = std::thread([raw] { raw->WatchHealth(absl::Milliseconds(200)); });
   log::Info("tracegate listening",
             {{"grpc_port", absl::StrCat(impl->grpc_port)},
              {"admin_port", absl::StrCat(impl->admin->port())},
@@ -340,6 +364,8 @@ void Gateway::Shutdown(absl::Duration drain) {
   if (s.stopped.exchange(true)) return;
   const absl::Time deadline = absl::Now() + drain;
   s.ready.store(false);
+  s.stop_health_watcher.Notify();
+  if (s.health_watcher.joinable()) s.health_watcher.join();
   if (s.grpc_server) {
     s.grpc_server->GetHealthCheckService()->SetServingStatus(false);
     s.service->BeginDrain();

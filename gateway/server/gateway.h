@@ -10,9 +10,12 @@
 // Start order: telemetry → dedupe/queue → config snapshot (auth, route, validate, rate
 // limits, pipeline; reload_snapshot.h) → exporters → gRPC server (TLS when configured;
 // tls_listener.h) → admin. Shutdown order: readiness false → gRPC drain (streams end, unary
-// calls finish) → worker pool → exporters drain the queue until the deadline → queue close.
-// With the embedded queue, events still queued at the deadline are lost; the log says how
-// many. Errors from Start name the part that failed (bad route, port in use, ...).
+// calls finish) → worker pool → exporters until the deadline → queue close. With the
+// embedded queue the exporters drain it (StopMode::kDrain): events still queued at the
+// deadline are lost and the log says how many; with Redis they finish what they read and the
+// rest stays queued for other replicas. Readiness (/readyz and the gRPC health service,
+// kept in step every 200 ms) is false while starting, draining or Redis is unreachable.
+// Errors from Start name the part that failed (bad route, port in use, ...).
 // Reload (hot, no dropped work): api_keys, routes (incl. Langfuse keys and key files),
 // limits, rate_limits, export settings, logging level and the admin key take effect for new
 // calls; calls in flight finish with the version they started with. Other changed settings

@@ -102,6 +102,19 @@ class Gateway:
         except urllib.error.HTTPError as e:
             return e.code, e.read().decode()
 
+    def grpc_health(self) -> str:
+        """The standard gRPC health service's answer for the server ("SERVING", ...)."""
+        import grpc  # the integration venv has grpcio (clients/python)
+        with grpc.insecure_channel(self.endpoint) as channel:
+            # grpc.health.v1.Health/Check with an empty HealthCheckRequest (service "");
+            # the reply is HealthCheckResponse{status = 1}: tag 0x08, then the enum value.
+            check = channel.unary_unary("/grpc.health.v1.Health/Check",
+                                        request_serializer=lambda b: b,
+                                        response_deserializer=lambda b: b)
+            reply = check(b"", timeout=5)
+        status = reply[1] if len(reply) == 2 and reply[0] == 0x08 else 0
+        return {0: "UNKNOWN", 1: "SERVING", 2: "NOT_SERVING"}.get(status, "UNKNOWN")
+
     def metric(self, name: str, **labels) -> float:
         """Sum of a metric's samples whose labels include `labels`."""
         _, text = self.http("/metrics")

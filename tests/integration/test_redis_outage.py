@@ -111,9 +111,12 @@ def test_redis_restart_gateway_unready_then_reconnects_queue_and_dedupe_survive(
     events = span_events(0, 200, prefix="rs")
     send_ok(gw, events)
     assert wait_for(lambda: queued_events(redis) == 200, timeout=10)
+    assert gw.grpc_health() == "SERVING"
     redis.stop()
     status = wait_for(lambda: gw.http("/readyz")[0] == 503 and gw.http("/readyz"), timeout=15)
     assert status and "redis" in status[1], status
+    # gRPC health probes (meshes, grpc-health-probe) see the same as /readyz.
+    assert wait_for(lambda: gw.grpc_health() == "NOT_SERVING", timeout=10)
     code, out, _ = send_events(gw, span_events(1000, 5, prefix="rs"))
     res = results(out)
     assert len(res) == 5 and all(r[0] == "REJECTED" and r[1] == "UNAVAILABLE"
@@ -121,6 +124,7 @@ def test_redis_restart_gateway_unready_then_reconnects_queue_and_dedupe_survive(
     assert gw.proc.poll() is None, "the gateway stays up while Redis is down"
     redis.start()  # same port and directory: the AOF is read back
     assert wait_for(lambda: gw.http("/readyz")[0] == 200, timeout=20), gw.http("/readyz")
+    assert wait_for(lambda: gw.grpc_health() == "SERVING", timeout=10)
     send_ok(gw, events, expect="DUPLICATE")  # dedupe state survived
     assert queued_events(redis) == 200       # and so did the queue
     emu.request("DELETE", "/_emulator/faults")

@@ -5,7 +5,8 @@
 #   scripts/install-deps.sh build           compilers and -dev libraries (Debian 12 packages)
 #   scripts/install-deps.sh runtime         shared libraries the tracegate binary loads, plus
 #                                           curl for the container health check
-#   scripts/install-deps.sh test            unit/integration test dependencies
+#   scripts/install-deps.sh test            unit/integration test dependencies; checks that
+#                                           Node.js >= 20 and Go >= 1.21 are there (clients)
 #   scripts/install-deps.sh deploy-checks   offline checkers for deploy/ (docker-compose, nginx,
 #                                           promtool, shellcheck, openssl, PostgreSQL for the init
 #                                           script) and kubeconform, built with `go install`
@@ -84,6 +85,38 @@ install_kubeconform() {
   echo "$KUBECONFORM_VERSION" >"$stamp"
 }
 
+# Node.js and Go for the TypeScript and Go clients: Debian 12 packages are too old (Node 18,
+# Go 1.19), so they come from the machine (nodejs.org / go.dev tarballs, nodesource, ...).
+# Go >= 1.21 is enough: it fetches the toolchain clients/go/go.mod names from the Go proxy.
+check_client_toolchains() {
+  local ok=1 v
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    echo "install-deps: Node.js >= 20 with npm is needed (TypeScript client); install it from" \
+      "https://nodejs.org or https://deb.nodesource.com" >&2
+    ok=0
+  else
+    v=$(node -p 'process.versions.node.split(".")[0]')
+    if [ "$v" -lt 20 ]; then
+      echo "install-deps: Node.js $(node --version) is too old; the TypeScript client needs >= 20" >&2
+      ok=0
+    fi
+  fi
+  if [ -x /usr/local/go/bin/go ] && ! command -v go >/dev/null 2>&1; then
+    PATH="/usr/local/go/bin:$PATH"
+  fi
+  if ! command -v go >/dev/null 2>&1; then
+    echo "install-deps: Go >= 1.21 is needed (Go client); install it from https://go.dev/dl" >&2
+    ok=0
+  else
+    v=$(go env GOVERSION | sed -n 's/^go1\.\([0-9]*\).*/\1/p')
+    if [ -z "$v" ] || [ "$v" -lt 21 ]; then
+      echo "install-deps: $(go env GOVERSION) is too old; the Go client needs >= go1.21" >&2
+      ok=0
+    fi
+  fi
+  [ "$ok" -eq 1 ]
+}
+
 if [ "${1:-}" = "--list" ]; then
   packages_for "${2:?--list needs a group}"
   exit 0
@@ -96,4 +129,5 @@ for group in "$@"; do
   read -r -a pkgs <<<"$(packages_for "$group")"
   apt_install "${pkgs[@]}"
   if [ "$group" = deploy-checks ]; then install_kubeconform; fi
+  if [ "$group" = test ]; then check_client_toolchains; fi
 done

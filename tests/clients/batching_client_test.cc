@@ -26,10 +26,14 @@ using tracegate::v1::TraceEvent;
 
 class FakeGateway final : public tracegate::v1::IngestService::Service {
  public:
-  // Starts on 127.0.0.1:`port` (0 = any free port).
-  explicit FakeGateway(int port = 0, std::shared_ptr<grpc::ServerCredentials> creds =
-                                         grpc::InsecureServerCredentials()) {
+  // Starts on 127.0.0.1:`port` (0 = any free port). Requests larger than
+  // `max_request_bytes` are refused by gRPC (16 MiB: the gateway's default).
+  explicit FakeGateway(int port = 0,
+                       std::shared_ptr<grpc::ServerCredentials> creds =
+                           grpc::InsecureServerCredentials(),
+                       int max_request_bytes = 16 << 20) {
     grpc::ServerBuilder builder;
+    builder.SetMaxReceiveMessageSize(max_request_bytes);
     builder.AddListeningPort(absl::StrCat("127.0.0.1:", port), creds, &port_);
     builder.RegisterService(this);
     server_ = builder.BuildAndStart();
@@ -46,6 +50,7 @@ class FakeGateway final : public tracegate::v1::IngestService::Service {
                       IngestResponse* resp) override {
     absl::MutexLock lock(&mu_);
     ++calls_;
+    request_bytes_.push_back(req->ByteSizeLong());
     auto md = ctx->client_metadata().find("authorization");
     if (md != ctx->client_metadata().end())
       keys_.insert(std::string(md->second.data(), md->second.size()));
@@ -66,7 +71,7 @@ class FakeGateway final : public tracegate::v1::IngestService::Service {
         r->set_code(14);
         r->set_reason("queue unavailable");
         r->mutable_retry_after()->set_nanos(10'000'000);
-      } else if (received_[ev.event_id()]++ > 0) {
+      } else if (events_[ev.event_id()] = ev; received_[ev.event_id()]++ > 0) {
         r->set_status(tracegate::v1::EVENT_STATUS_DUPLICATE);
       } else {
         r->set_status(tracegate::v1::EVENT_STATUS_ACCEPTED);
@@ -80,6 +85,8 @@ class FakeGateway final : public tracegate::v1::IngestService::Service {
   std::map<std::string, int> reject_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> retry_once_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> keys_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, TraceEvent> events_ ABSL_GUARDED_BY(mu_);  // last received, by id
+  std::vector<size_t> request_bytes_ ABSL_GUARDED_BY(mu_);          // of the calls answered
   int calls_ ABSL_GUARDED_BY(mu_) = 0;
   int fail_calls_ ABSL_GUARDED_BY(mu_) = 0;
   grpc::StatusCode fail_code_ = grpc::StatusCode::UNAVAILABLE;
@@ -335,6 +342,157 @@ TEST(BatchingClientTest, WithoutApiKeyTheClientIsDisabled) {
   EXPECT_EQ(client->counters().dropped, 1u);
   EXPECT_TRUE(client->Flush(absl::ZeroDuration()));
   EXPECT_EQ(logs.Count("disabled"), 1);
+}
+
+TraceEvent BigSpan(int i, size_t bytes) {
+  TraceEvent ev = Span(i);
+  ev.mutable_observation()->set_status_message(std::string(bytes, 'x'));
+  return ev;
+}
+
+TEST(BatchingClientTest, LargeEventsLeaveInRequestsCappedBySize) {
+  // 20 events of 900 KB make 18 MB: more than the gateway takes in one request (16 MiB).
+  FakeGateway gw;
+  Logs logs;
+  auto client = *BatchingClient::Create(Options(gw.endpoint(), &logs));
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(client->Enqueue(BigSpan(i, 900'000)));
+  ASSERT_TRUE(client->Flush(absl::Seconds(30))) << client->counters().retried;
+  BatchingCounters c = client->counters();
+  EXPECT_EQ(c.sent, 20u);
+  EXPECT_EQ(c.dropped, 0u);
+  EXPECT_EQ(c.retried, 0u);
+  absl::MutexLock lock(&gw.mu_);
+  EXPECT_EQ(gw.received_.size(), 20u);
+  EXPECT_GE(gw.request_bytes_.size(), 5u);
+  for (size_t bytes : gw.request_bytes_) EXPECT_LE(bytes, BatchingClientOptions().max_batch_bytes);
+}
+
+TEST(BatchingClientTest, RequestRefusedAsTooLargeIsSplitAndAnOversizedEventDropped) {
+  // max_batch_bytes above what this gateway takes (1 MB): the client must split, and drop
+  // the one event that is too large on its own, instead of resending the same bytes.
+  FakeGateway gw(0, grpc::InsecureServerCredentials(), 1'000'000);
+  Logs logs;
+  auto opts = Options(gw.endpoint(), &logs);
+  opts.max_batch_bytes = 64 << 20;
+  auto client = *BatchingClient::Create(opts);
+  for (int i = 0; i < 10; ++i) {
+    client->Enqueue(BigSpan(i, 300'000));
+    if (i == 4) client->Enqueue(BigSpan(99, 1'500'000));
+  }
+  ASSERT_TRUE(client->Flush(absl::Seconds(30))) << client->counters().retried;
+  BatchingCounters c = client->counters();
+  EXPECT_EQ(c.sent, 10u);
+  EXPECT_EQ(c.dropped, 1u);
+  EXPECT_EQ(c.retried, 0u);
+  EXPECT_EQ(logs.Count("e99 (1500"), 1);
+  EXPECT_EQ(logs.Count("larger than the gateway accepts"), 1);
+  absl::MutexLock lock(&gw.mu_);
+  EXPECT_EQ(gw.received_.size(), 10u);
+  EXPECT_EQ(gw.received_.count("e99"), 0u);
+}
+
+TEST(BatchingClientTest, InvalidUtf8IsRepairedAndTheBatchDelivered) {
+  FakeGateway gw;
+  Logs logs;
+  auto opts = Options(gw.endpoint(), &logs);
+  opts.linger = absl::Hours(1);  // the three events leave in one request
+  opts.max_batch_events = 3;
+  auto client = *BatchingClient::Create(opts);
+  TraceEvent bad;
+  bad.set_event_id("bad");
+  auto* t = bad.mutable_trace();
+  t->set_id("t1");
+  t->set_name("caf\xC3 \xFF\xFEname");
+  t->add_tags("ok");
+  t->add_tags("tag\xE2\x82");
+  (*t->mutable_metadata()->mutable_fields())["key\xF0"].set_string_value("value\xC0\xAF");
+  client->Enqueue(Span(1));
+  client->Enqueue(bad);
+  client->Enqueue(Span(2));
+  ASSERT_TRUE(client->Flush(absl::Seconds(10)));
+  EXPECT_EQ(client->counters().sent, 3u);
+  EXPECT_EQ(client->counters().dropped, 0u);
+  absl::MutexLock lock(&gw.mu_);
+  EXPECT_EQ(gw.calls_, 1);
+  ASSERT_EQ(gw.events_.count("bad"), 1u);
+  const auto& got = gw.events_["bad"].trace();
+  EXPECT_EQ(got.name(), "caf\uFFFD \uFFFDname");
+  EXPECT_THAT(got.tags(), testing::ElementsAre("ok", "tag\uFFFD"));
+  ASSERT_EQ(got.metadata().fields().size(), 1u);
+  EXPECT_EQ(got.metadata().fields().begin()->first, "key\uFFFD");
+  EXPECT_EQ(got.metadata().fields().begin()->second.string_value(), "value\uFFFD");
+  EXPECT_EQ(gw.received_.count("e1") + gw.received_.count("e2"), 2u);
+}
+
+TEST(BatchingClientTest, AppEnvIsStampedAndMissingEventIdsFilled) {
+  FakeGateway gw;
+  {
+    absl::MutexLock lock(&gw.mu_);
+    gw.fail_calls_ = 1;  // the ids must survive a resend
+  }
+  setenv("APP_ENV", " Staging ", 1);
+  BatchingClientOptions opts = BatchingClientOptions::FromEnv();
+  unsetenv("APP_ENV");
+  EXPECT_EQ(opts.environment, " Staging ");
+  Logs logs;
+  BatchingClientOptions test_opts = Options(gw.endpoint(), &logs);
+  test_opts.environment = opts.environment;
+  test_opts.linger = absl::Hours(1);
+  test_opts.max_batch_events = 4;
+  auto client = *BatchingClient::Create(test_opts);
+  TraceEvent trace, score, prod, observation = Span(0);
+  trace.mutable_trace()->set_id("t1");
+  score.mutable_score()->set_id("s1");
+  prod.mutable_trace()->set_id("t2");
+  prod.mutable_trace()->set_environment("prod");
+  observation.clear_event_id();
+  for (TraceEvent* ev : {&trace, &score, &prod, &observation}) client->Enqueue(*ev);
+  ASSERT_TRUE(client->Flush(absl::Seconds(10)));
+  EXPECT_EQ(client->counters().sent, 4u);
+  EXPECT_EQ(client->counters().retried, 4u);
+  absl::MutexLock lock(&gw.mu_);
+  ASSERT_EQ(gw.events_.size(), 4u);
+  std::map<std::string, std::string> env_by_entity;
+  for (const auto& [id, ev] : gw.events_) {
+    EXPECT_THAT(id, testing::MatchesRegex(
+                        "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
+    EXPECT_EQ(gw.received_[id], 1) << id;  // the resend kept the id
+    if (ev.has_trace()) env_by_entity[ev.trace().id()] = ev.trace().environment();
+    if (ev.has_score()) env_by_entity[ev.score().id()] = ev.score().environment();
+    if (ev.has_observation()) env_by_entity[ev.observation().id()] = ev.observation().environment();
+  }
+  EXPECT_THAT(env_by_entity,
+              testing::ElementsAre(testing::Pair("o0", "staging"), testing::Pair("s1", "staging"),
+                                   testing::Pair("t1", "staging"), testing::Pair("t2", "prod")));
+}
+
+TEST(BatchingClientTest, InvalidEnvironmentIsNotStamped) {
+  FakeGateway gw;
+  Logs logs;
+  auto opts = Options(gw.endpoint(), &logs);
+  opts.environment = "langfuse-internal";
+  auto client = *BatchingClient::Create(opts);
+  client->Enqueue(Span(0));
+  ASSERT_TRUE(client->Flush(absl::Seconds(10)));
+  absl::MutexLock lock(&gw.mu_);
+  EXPECT_EQ(gw.events_["e0"].observation().environment(), "");
+}
+
+TEST(BatchingClientTest, ClientGoingOutOfScopeDeliversWhatItBuffered) {
+  FakeGateway gw;
+  Logs logs;
+  {
+    auto opts = Options(gw.endpoint(), &logs);
+    opts.linger = absl::Hours(1);  // nothing leaves before the destructor
+    opts.max_batch_events = 1000;
+    opts.shutdown_timeout = absl::Seconds(20);
+    auto client = *BatchingClient::Create(opts);
+    for (int i = 0; i < 25; ++i) ASSERT_TRUE(client->Enqueue(Span(i)));
+    absl::MutexLock lock(&gw.mu_);
+    EXPECT_EQ(gw.calls_, 0);
+  }
+  absl::MutexLock lock(&gw.mu_);
+  EXPECT_EQ(gw.received_.size(), 25u);
 }
 
 }  // namespace

@@ -1,12 +1,17 @@
 #include "tracegate/batching_client.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <random>
 #include <utility>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
 
 namespace tracegate::client {
 namespace {
@@ -47,6 +52,144 @@ bool RetryableEvent(int code) {
          code == static_cast<int>(absl::StatusCode::kResourceExhausted);
 }
 
+// gRPC's answer to a message over its size limit (on either side of the call).
+bool TooLarge(const absl::Status& st) {
+  return st.code() == absl::StatusCode::kResourceExhausted &&
+         absl::StrContains(st.message(), "larger than max");
+}
+
+std::mt19937_64& Rng() {
+  static thread_local std::mt19937_64 rng(std::random_device{}());
+  return rng;
+}
+
+// A random (version 4) UUID.
+std::string NewEventId() {
+  uint64_t hi = Rng()(), lo = Rng()();
+  hi = (hi & ~uint64_t{0xF000}) | uint64_t{0x4000};
+  lo = (lo & ~(uint64_t{0xC0} << 56)) | (uint64_t{0x80} << 56);
+  char buf[37];
+  std::snprintf(buf, sizeof(buf), "%08llx-%04llx-%04llx-%04llx-%012llx",
+                static_cast<unsigned long long>(hi >> 32),
+                static_cast<unsigned long long>((hi >> 16) & 0xFFFF),
+                static_cast<unsigned long long>(hi & 0xFFFF),
+                static_cast<unsigned long long>(lo >> 48),
+                static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFF));
+  return buf;
+}
+
+// `env` lower-cased if Langfuse accepts it as an environment name, else "".
+std::string SanitizeEnvironment(absl::string_view env) {
+  std::string e = absl::AsciiStrToLower(absl::StripAsciiWhitespace(env));
+  if (e.empty() || e.size() > 40 || absl::StartsWith(e, "langfuse")) return "";
+  for (char c : e) {
+    if (!absl::ascii_islower(c) && !absl::ascii_isdigit(c) && c != '_' && c != '-') return "";
+  }
+  return e;
+}
+
+// Length of the well-formed UTF-8 sequence at the start of `s`, 0 if there is none.
+size_t Utf8Sequence(absl::string_view s) {
+  const auto b = [&s](size_t i) { return static_cast<unsigned char>(s[i]); };
+  const auto cont = [&](size_t i, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
+    return i < s.size() && b(i) >= lo && b(i) <= hi;
+  };
+  const unsigned char c = b(0);
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    const bool second = c == 0xE0 ? cont(1, 0xA0) : c == 0xED ? cont(1, 0x80, 0x9F) : cont(1);
+    return second && cont(2) ? 3 : 0;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    const bool second = c == 0xF0 ? cont(1, 0x90) : c == 0xF4 ? cont(1, 0x80, 0x8F) : cont(1);
+    return second && cont(2) && cont(3) ? 4 : 0;
+  }
+  return 0;
+}
+
+bool ValidUtf8(absl::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = Utf8Sequence(s.substr(i));
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+// Each run of bytes that is not well-formed UTF-8 becomes one U+FFFD.
+std::string ToValidUtf8(absl::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 3);
+  bool in_bad_run = false;
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = Utf8Sequence(s.substr(i));
+    if (n == 0) {
+      if (!in_bad_run) out += "\xEF\xBF\xBD";
+      in_bad_run = true;
+      ++i;
+      continue;
+    }
+    out.append(s.data() + i, n);
+    in_bad_run = false;
+    i += n;
+  }
+  return out;
+}
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+
+// Visits the string fields of `m` and of every message inside it (map entries included).
+// `fix` false: reports whether one is invalid UTF-8. `fix` true: repairs them all.
+bool WalkUtf8(Message& m, bool fix) {
+  const Reflection* r = m.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  r->ListFields(m, &fields);
+  bool bad = false;
+  std::string scratch;
+  for (const FieldDescriptor* f : fields) {
+    if (f->type() == FieldDescriptor::TYPE_STRING) {
+      const int n = f->is_repeated() ? r->FieldSize(m, f) : 1;
+      for (int i = 0; i < n; ++i) {
+        const std::string& v = f->is_repeated() ? r->GetRepeatedStringReference(m, f, i, &scratch)
+                                                : r->GetStringReference(m, f, &scratch);
+        if (ValidUtf8(v)) continue;
+        if (!fix) return true;
+        bad = true;
+        std::string repaired = ToValidUtf8(v);
+        if (f->is_repeated()) {
+          r->SetRepeatedString(&m, f, i, std::move(repaired));
+        } else {
+          r->SetString(&m, f, std::move(repaired));
+        }
+      }
+    } else if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      if (f->is_repeated()) {
+        for (int i = 0; i < r->FieldSize(m, f); ++i) {
+          Message* sub = fix ? r->MutableRepeatedMessage(&m, f, i)
+                             : const_cast<Message*>(&r->GetRepeatedMessage(m, f, i));
+          if (WalkUtf8(*sub, fix) && !fix) return true;
+        }
+      } else {
+        Message* sub = fix ? r->MutableMessage(&m, f) : const_cast<Message*>(&r->GetMessage(m, f));
+        if (WalkUtf8(*sub, fix) && !fix) return true;
+      }
+    }
+  }
+  return bad;
+}
+
+size_t VarintSize(size_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
 }  // namespace
 
 BatchingClientOptions BatchingClientOptions::FromEnv() {
@@ -58,6 +201,7 @@ BatchingClientOptions BatchingClientOptions::FromEnv() {
   o.client.cert_file = Env("TRACEGATE_CERT_FILE");
   o.client.key_file = Env("TRACEGATE_KEY_FILE");
   o.default_workspace = Env("TRACEGATE_WORKSPACE", "default");
+  o.environment = Env("APP_ENV");
   return o;
 }
 
@@ -68,6 +212,8 @@ absl::StatusOr<std::unique_ptr<BatchingClient>> BatchingClient::Create(
   }
   options.max_queue_events = std::max<size_t>(1, options.max_queue_events);
   options.max_batch_events = std::max<size_t>(1, options.max_batch_events);
+  options.max_batch_bytes = std::max<size_t>(1, options.max_batch_bytes);
+  options.environment = SanitizeEnvironment(options.environment);
   std::unique_ptr<Client> client;
   if (!options.client.api_key.empty()) {
     auto created = Client::Create(options.client);
@@ -78,7 +224,9 @@ absl::StatusOr<std::unique_ptr<BatchingClient>> BatchingClient::Create(
 }
 
 BatchingClient::BatchingClient(BatchingClientOptions options, std::unique_ptr<Client> client)
-    : options_(std::move(options)), client_(std::move(client)) {
+    : options_(std::move(options)),
+      client_(std::move(client)),
+      batch_bytes_(options_.max_batch_bytes) {
   if (client_ == nullptr) {
     WarnOnce("disabled", "no API key (TRACEGATE_API_KEY); tracing is disabled, events dropped");
     absl::MutexLock lock(&mu_);
@@ -182,7 +330,25 @@ bool BatchingClient::Abandoned() const {
   return absl::Now() >= abandon_at_;
 }
 
+void BatchingClient::Prepare(std::vector<TraceEvent>& batch) const {
+  for (TraceEvent& ev : batch) {
+    if (ev.event_id().empty()) ev.set_event_id(NewEventId());
+    const std::string& env = options_.environment;
+    if (!env.empty()) {
+      if (ev.has_trace() && ev.trace().environment().empty()) {
+        ev.mutable_trace()->set_environment(env);
+      } else if (ev.has_observation() && ev.observation().environment().empty()) {
+        ev.mutable_observation()->set_environment(env);
+      } else if (ev.has_score() && ev.score().environment().empty()) {
+        ev.mutable_score()->set_environment(env);
+      }
+    }
+    if (WalkUtf8(ev, /*fix=*/false)) WalkUtf8(ev, /*fix=*/true);
+  }
+}
+
 void BatchingClient::Deliver(std::vector<TraceEvent> pending) {
+  Prepare(pending);
   absl::Duration backoff = options_.initial_backoff;
   while (!pending.empty()) {
     if (Abandoned()) {
@@ -192,26 +358,57 @@ void BatchingClient::Deliver(std::vector<TraceEvent> pending) {
     IngestRequest request;
     request.set_default_workspace(options_.default_workspace);
     request.set_batch_id(++batch_id_);
-    request.mutable_events()->Reserve(static_cast<int>(pending.size()));
-    for (TraceEvent& ev : pending) *request.add_events() = std::move(ev);
+    // The first events that fit in batch_bytes_ (at least one) make this request.
+    size_t bytes = request.ByteSizeLong();
+    size_t n = 0;
+    for (; n < pending.size(); ++n) {
+      const size_t event_bytes = pending[n].ByteSizeLong();
+      const size_t field_bytes = 1 + VarintSize(event_bytes) + event_bytes;
+      if (n > 0 && bytes + field_bytes > batch_bytes_) break;
+      bytes += field_bytes;
+    }
+    request.mutable_events()->Reserve(static_cast<int>(n));
+    for (size_t i = 0; i < n; ++i) *request.add_events() = std::move(pending[i]);
     absl::Duration timeout = options_.client.timeout;
     {
       absl::MutexLock lock(&mu_);
       timeout = std::max(absl::Milliseconds(50), std::min(timeout, abandon_at_ - absl::Now()));
     }
     absl::StatusOr<IngestResponse> response = client_->Send(request, timeout);
-    for (size_t i = 0; i < pending.size(); ++i) {  // take the events back for a resend
-      pending[i] = std::move(*request.mutable_events(static_cast<int>(i)));
+    std::vector<TraceEvent> part(n);
+    for (size_t i = 0; i < n; ++i) {  // take the events back for a resend
+      part[i] = std::move(*request.mutable_events(static_cast<int>(i)));
     }
+    pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(n));
+    // Puts what is still to be sent of this request back in front of the rest.
+    auto requeue = [&pending](std::vector<TraceEvent>& events) {
+      pending.insert(pending.begin(), std::make_move_iterator(events.begin()),
+                     std::make_move_iterator(events.end()));
+    };
     if (!response.ok()) {
       const absl::Status& st = response.status();
+      if (TooLarge(st)) {
+        // The same bytes would be refused forever: send less at a time; an event too
+        // large on its own is dropped.
+        if (n > 1) {
+          batch_bytes_ = std::max<size_t>(1, bytes / 2);
+          requeue(part);
+          continue;
+        }
+        WarnOnce("too-large", absl::StrCat("event ", part[0].event_id(), " (", bytes,
+                                           " bytes) is larger than the gateway accepts (",
+                                           st.ToString(), "); dropped"));
+        Resolve(0, 0, 0, 1);
+        continue;
+      }
       if (RetryableCall(st.code())) {
         WarnOnce("down", absl::StrCat("gateway ", options_.client.endpoint, " unavailable (",
                                       st.ToString(), "); events are kept and retried quietly"));
         {
           absl::MutexLock lock(&mu_);
-          counts_.retried += pending.size();
+          counts_.retried += part.size();
         }
+        requeue(part);
         Backoff(backoff);
         backoff = std::min(options_.max_backoff, backoff * 2);
         continue;
@@ -219,8 +416,8 @@ void BatchingClient::Deliver(std::vector<TraceEvent> pending) {
       WarnOnce(absl::StrCat("refused:", static_cast<int>(st.code())),
                absl::StrCat("gateway ", options_.client.endpoint, " refused the events (",
                             st.ToString(), "); check the API key and workspace"));
-      Resolve(0, 0, 0, pending.size());
-      return;
+      Resolve(0, 0, 0, part.size());
+      continue;
     }
     {
       absl::MutexLock lock(&mu_);
@@ -228,14 +425,17 @@ void BatchingClient::Deliver(std::vector<TraceEvent> pending) {
         options_.log(absl::StrCat("gateway ", options_.client.endpoint, " reachable again"));
       }
     }
-    absl::Duration wait = Account(pending, *response);
-    if (!pending.empty()) {
+    absl::Duration wait = Account(part, *response);
+    if (!part.empty()) {
       {
         absl::MutexLock lock(&mu_);
-        counts_.retried += pending.size();
+        counts_.retried += part.size();
       }
+      requeue(part);
       Backoff(std::max(wait, backoff));
       backoff = std::min(options_.max_backoff, backoff * 2);
+    } else {
+      backoff = options_.initial_backoff;
     }
   }
 }

@@ -12,19 +12,28 @@
 //   (and `dropped` + 1) when the queue is full, the client is disabled or shut down. It is
 //   noexcept and thread-safe. Events are owned by the client once enqueued.
 // - One background thread sends batches (max_batch_events, or what arrived within
-//   `linger`) with the unary Ingest RPC. Per-event results: ACCEPTED/DUPLICATE count as
-//   sent; REJECTED with a retryable code (UNAVAILABLE, RESOURCE_EXHAUSTED) is resent with
-//   the same event_id after its retry_after; any other REJECTED is counted, logged once
-//   per distinct reason and not resent.
+//   `linger`) with the unary Ingest RPC; a request carries at most max_batch_bytes of
+//   serialized events, so a batch of large events leaves in several requests. Before the
+//   first send, an empty event_id gets a random UUID v4, `environment` is stamped on
+//   events that set none, and invalid UTF-8 in any string field becomes U+FFFD (the
+//   gateway cannot parse a request that holds it). Per-event results: ACCEPTED/DUPLICATE
+//   count as sent; REJECTED with a retryable code (UNAVAILABLE, RESOURCE_EXHAUSTED) is
+//   resent with the same event_id after its retry_after; any other REJECTED is counted,
+//   logged once per distinct reason and not resent.
 // - Gateway missing or overloaded (call fails UNAVAILABLE, DEADLINE_EXCEEDED,
 //   RESOURCE_EXHAUSTED, ...): one warning per outage, then quiet; the batch is retried with
 //   jittered exponential backoff (same event ids, the gateway dedupes) while new events
 //   wait in the queue; once full, new events are dropped and counted.
+// - A request refused as too large (RESOURCE_EXHAUSTED "... larger than max ...") is never
+//   resent as is: later requests are capped at half its size, and an event too large on
+//   its own is dropped and counted (one warning).
 // - Call refused (UNAUTHENTICATED, PERMISSION_DENIED, INVALID_ARGUMENT, ...): one
-//   warning, the batch is dropped and counted; later batches are still tried.
+//   warning, the request's events are dropped and counted; later ones are still tried.
 // - Without an API key the client is disabled: one warning, every event dropped.
 // - Shutdown(timeout) flushes for at most `timeout`, counts what is left as dropped, and
-//   joins the thread. Create() fails only when the TLS files cannot be read.
+//   joins the thread; the destructor runs it, so a client that goes out of scope (or a
+//   static one at exit) delivers what it buffered. Create() fails only when the TLS files
+//   cannot be read.
 #pragma once
 
 #include <cstdint>
@@ -51,6 +60,11 @@ struct BatchingClientOptions {
   std::string default_workspace = "default";
   size_t max_queue_events = 10000;
   size_t max_batch_events = 100;
+  // Serialized bytes per request at most (well under the gateway's 16 MiB limit).
+  size_t max_batch_bytes = 4 << 20;
+  // Langfuse environment stamped on events that set none; ignored unless it is a valid
+  // name once lower-cased ([a-z0-9_-], at most 40, not "langfuse*").
+  std::string environment;
   absl::Duration linger = absl::Milliseconds(100);
   absl::Duration initial_backoff = absl::Milliseconds(100);
   absl::Duration max_backoff = absl::Seconds(5);
@@ -58,8 +72,9 @@ struct BatchingClientOptions {
   // Receives warnings (one line each); default: "tracegate: ..." on stderr.
   std::function<void(absl::string_view)> log;
 
-  // TRACEGATE_ENDPOINT, TRACEGATE_API_KEY, TRACEGATE_WORKSPACE, TRACEGATE_TLS (1/true),
-  // TRACEGATE_CA_FILE, TRACEGATE_CERT_FILE, TRACEGATE_KEY_FILE; defaults otherwise.
+  // TRACEGATE_ENDPOINT, TRACEGATE_API_KEY, TRACEGATE_WORKSPACE, APP_ENV (environment),
+  // TRACEGATE_TLS (1/true), TRACEGATE_CA_FILE, TRACEGATE_CERT_FILE, TRACEGATE_KEY_FILE;
+  // defaults otherwise.
   static BatchingClientOptions FromEnv();
 };
 
@@ -91,6 +106,8 @@ class BatchingClient {
   // Takes the next batch; empty when the client is closing and the queue is drained.
   std::vector<tracegate::v1::TraceEvent> NextBatch();
   void Deliver(std::vector<tracegate::v1::TraceEvent> batch);
+  // Fills event ids, stamps the environment, repairs invalid UTF-8.
+  void Prepare(std::vector<tracegate::v1::TraceEvent>& batch) const;
   // Counts per-event results; leaves the events to resend in `pending`.
   absl::Duration Account(std::vector<tracegate::v1::TraceEvent>& pending,
                          const tracegate::v1::IngestResponse& response);
@@ -112,6 +129,7 @@ class BatchingClient {
   BatchingCounters counts_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> warned_ ABSL_GUARDED_BY(mu_);
   uint64_t batch_id_ = 0;  // sender thread only
+  size_t batch_bytes_;     // sender thread only: max_batch_bytes, lowered on "too large"
   std::thread thread_;
 };
 

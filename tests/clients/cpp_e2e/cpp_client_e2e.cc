@@ -7,6 +7,9 @@
 //   --mode=outage  --events=N --queue=Q: enqueue N (the gateway is down), print counters;
 //                  wait for a line on stdin (the gateway is back), Flush, print counters;
 //                  enqueue one more, Flush, print counters.
+//   --mode=awkward --events=N: N spans of 900 KB each (together far over the gateway's
+//                  16 MiB request limit), then one whose name is not valid UTF-8 and one
+//                  without an event_id; Flush, print the counters.
 // Each report is one JSON line: {"phase": ..., "accepted": k, "sent": ..., "dropped": ...}.
 // Exit 0 unless a Flush that should succeed did not.
 #include <cstdio>
@@ -21,7 +24,7 @@
 #include "absl/time/clock.h"
 #include "tracegate/batching_client.h"
 
-ABSL_FLAG(std::string, mode, "burst", "burst | outage");
+ABSL_FLAG(std::string, mode, "burst", "burst | outage | awkward");
 ABSL_FLAG(int, threads, 4, "producer threads (burst)");
 ABSL_FLAG(int, events, 10000, "events to enqueue");
 ABSL_FLAG(int, queue, 20000, "max_queue_events");
@@ -90,6 +93,23 @@ int main(int argc, char** argv) {
     }
     const bool ok = (*client)->Flush(absl::Seconds(60));
     Report("burst", total, (*client)->counters());
+    return ok ? 0 : 1;
+  }
+  if (absl::GetFlag(FLAGS_mode) == "awkward") {
+    int accepted = 0;
+    for (int i = 1; i <= n; ++i) {
+      tracegate::v1::TraceEvent ev = Span(i, trace_id);
+      ev.mutable_observation()->set_status_message(std::string(900'000, 'x'));
+      accepted += (*client)->Enqueue(std::move(ev));
+    }
+    tracegate::v1::TraceEvent bad = Span(n + 1, trace_id);
+    bad.mutable_observation()->set_name("bad-\xFF-name");
+    accepted += (*client)->Enqueue(std::move(bad));
+    tracegate::v1::TraceEvent no_id = Span(n + 2, trace_id);
+    no_id.clear_event_id();
+    accepted += (*client)->Enqueue(std::move(no_id));
+    const bool ok = (*client)->Flush(absl::Seconds(60));
+    Report("awkward", accepted, (*client)->counters());
     return ok ? 0 : 1;
   }
   int accepted = 0;

@@ -61,3 +61,24 @@ def test_gateway_down_then_restarted(tracegate_recorder):
     assert stderr.count("retried quietly") == 1, stderr  # one warning for the outage
     assert rec.wait(observations=kept + 1, timeout=30)
     assert len(rec.observations(trace_id)) == kept + 1
+
+
+def test_large_events_invalid_utf8_and_missing_event_id(tracegate_recorder):
+    # 20 x 900 KB is more than the gateway takes in one request; a name that is not UTF-8
+    # makes a request the gateway cannot parse. Both must arrive, as must the event the
+    # caller gave no event_id; APP_ENV becomes the environment.
+    rec = tracegate_recorder
+    trace_id = events.new_id()
+    out = subprocess.run([DRIVER, "--mode=awkward", "--events=20", "--trace_id=" + trace_id],
+                         env=dict(os.environ, APP_ENV="Staging", **rec.env()),
+                         capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stdout + out.stderr
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert (report["accepted"], report["sent"], report["dropped"], report["rejected"],
+            report["retried"]) == (22, 22, 0, 0, 0), report
+    assert rec.wait(observations=22, timeout=60)
+    stored = rec.observations(trace_id)
+    assert sorted(o["name"] for o in stored) == sorted(
+        ["work-%d" % i for i in range(1, 21)] + ["bad-\ufffd-name", "work-22"])
+    assert {o["environment"] for o in stored} == {"staging"}
+    assert sum(len(o.get("statusMessage") or "") for o in stored) == 20 * 900_000

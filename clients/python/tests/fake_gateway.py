@@ -16,7 +16,8 @@ from tracegate.v1 import ingest_service_pb2_grpc
 
 
 class FakeGateway(ingest_service_pb2_grpc.IngestServiceServicer):
-    def __init__(self, port: int = 0, tls_dir: str = "", mtls: bool = False):
+    def __init__(self, port: int = 0, tls_dir: str = "", mtls: bool = False,
+                 max_message_bytes: int = 0):
         self.lock = threading.Lock()
         self.received = collections.Counter()  # event_id -> times ACCEPTED/DUPLICATE
         self.events = {}  # event_id -> TraceEvent
@@ -25,7 +26,12 @@ class FakeGateway(ingest_service_pb2_grpc.IngestServiceServicer):
         self.fail_calls = []  # grpc.StatusCode to abort the next calls with
         self.reject = {}  # event_id -> (code, reason); applied every time
         self.retryable_once = set()  # event_ids rejected UNAVAILABLE on their first try
-        self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+        self.request_bytes = []  # serialized size of every request that got through
+        # max_message_bytes: gRPC's own limit (the real gateway's 16 MiB default); a larger
+        # request fails RESOURCE_EXHAUSTED "Received message larger than max" in gRPC.
+        options = ([("grpc.max_receive_message_length", max_message_bytes)]
+                   if max_message_bytes else [])
+        self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=4), options=options)
         ingest_service_pb2_grpc.add_IngestServiceServicer_to_server(self, self.server)
         address = "127.0.0.1:%d" % port
         if tls_dir:  # server.pem/server.key, clients verified against ca.pem when mtls
@@ -52,6 +58,7 @@ class FakeGateway(ingest_service_pb2_grpc.IngestServiceServicer):
         md = dict(context.invocation_metadata())
         with self.lock:
             self.calls += 1
+            self.request_bytes.append(request.ByteSize())
             self.keys.add(md.get("authorization", ""))
             if self.fail_calls:
                 code = self.fail_calls.pop(0)

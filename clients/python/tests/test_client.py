@@ -1,5 +1,6 @@
 """The batching client against an in-process fake gateway (no real gateway needed)."""
 
+import json
 import logging
 import os
 import threading
@@ -254,3 +255,103 @@ def test_mtls_from_environment():
         for c in (good, no_cert, plaintext):
             c.shutdown(timeout=0.5)
         gw.stop()
+
+
+def big(i, size, prefix="big"):
+    return events.observation(trace_id="t1", obs_id="o%d" % i, type="span", name="s",
+                              start_ns=events.now_ns(), input="x" * size,
+                              event_id="%s%d" % (prefix, i))
+
+
+def test_batches_are_cut_by_serialized_size():
+    # 20 events of 900 KB (each under the gateway's 1 MB event limit) used to make one
+    # 18 MB request that gRPC refuses (16 MiB), retried forever. Now: requests <= 4 MiB.
+    gw = FakeGateway(max_message_bytes=16 << 20)
+    client = TracegateClient(endpoint=gw.endpoint, api_key="k", register_atexit=False,
+                             flush_interval=0.01, initial_backoff=0.02, max_backoff=0.2)
+    try:
+        for i in range(20):
+            assert client.send(big(i, 900_000))
+        assert client.flush(timeout=30)
+        assert len(gw.received) == 20
+        assert max(gw.request_bytes) <= 4 << 20 and len(gw.request_bytes) >= 5
+        stats = client.stats()
+        assert (stats["sent"], stats["dropped"], stats["retried"]) == (20, 0, 0)
+    finally:
+        client.shutdown(timeout=1)
+        gw.stop()
+
+
+def test_max_batch_bytes_option(fake_gateway, make_client):
+    client = make_client(fake_gateway.endpoint, max_batch_bytes=100_000)
+    for i in range(10):
+        client.send(big(i, 30_000))
+    assert client.flush(timeout=10)
+    assert len(fake_gateway.received) == 10
+    assert max(fake_gateway.request_bytes) <= 100_000
+    assert len(fake_gateway.request_bytes) >= 4  # 3 events (90 KB) per request at most
+
+
+def test_request_refused_as_too_large_is_split_and_an_oversized_event_dropped(make_client,
+                                                                               caplog):
+    # The gateway's message limit (1 MiB here) is below the client's max_batch_bytes.
+    gw = FakeGateway(max_message_bytes=1 << 20)
+    client = make_client(gw.endpoint, max_batch_bytes=64 << 20)
+    try:
+        with caplog.at_level(logging.WARNING, logger="tracegate"):
+            for i in range(10):
+                client.send(big(i, 200_000))
+                if i == 4:
+                    client.send(big(99, 1_500_000, prefix="huge"))
+            assert client.flush(timeout=30)
+            client.send(obs(1))  # later events still go out
+            assert client.flush(timeout=10)
+        assert set(gw.received) == {"big%d" % i for i in range(10)} | {"e1"}
+        assert set(gw.received.values()) == {1}
+        stats = client.stats()
+        assert (stats["sent"], stats["dropped"], stats["queued"]) == (11, 1, 0)
+        messages = [r.getMessage() for r in caplog.records]
+        assert len([m for m in messages if "too large" in m]) == 1, messages
+        assert not [m for m in messages if "unavailable" in m], messages
+    finally:
+        gw.stop()
+
+
+def test_lone_surrogates_are_replaced_not_raised(fake_gateway, make_client):
+    # Half of a surrogate pair, as JSON text cut by a JavaScript service decodes.
+    half = json.loads('"hi \\ud83d"')
+    assert half == "hi \ud83d"
+    ev = events.observation(
+        trace_id="t" + half, obs_id="o1", type="generation", name=half, start_ns=1,
+        input=[{"role": "user", "content": half}, {"role": "assistant", "content": [half]}],
+        output={"k" + half: [half]}, metadata={"m" + half: half, "n": "\udc00x"},
+        model=half, usage={half: 1}, trace_attrs={"tags": [half], "name": half},
+        event_id="e-s")
+    assert ev.observation.name == "hi \ufffd"
+    assert ev.observation.input.messages.messages[0].content == "hi \ufffd"
+    assert ev.observation.input.messages.messages[1].parts[0].text == "hi \ufffd"
+    assert ev.observation.output.json == '{"khi \ufffd": ["hi \ufffd"]}'
+    assert dict(ev.observation.metadata) == {"mhi \ufffd": "hi \ufffd", "n": "\ufffdx"}
+    assert list(ev.observation.trace.tags) == ["hi \ufffd"]
+    joined = "a\ud83d\ude00b"  # a pair held as two surrogates is rejoined
+    tr = events.trace(trace_id="t", name=joined, tags=[half], input=half)
+    assert tr.trace.name == "a\U0001F600b" and tr.trace.input.text == "hi \ufffd"
+    sc = events.score(trace_id="t", name=half, value=half, comment=half)
+    assert sc.score.categorical_value == "hi \ufffd"
+    client = make_client(fake_gateway.endpoint)
+    assert client.send(ev) and client.send(tr) and client.send(sc)
+    assert client.flush(timeout=10) and client.stats()["sent"] == 3
+
+
+def test_missing_event_id_is_filled_once(fake_gateway, make_client):
+    from tracegate.v1 import trace_event_pb2 as pb
+    fake_gateway.fail_calls = [grpc.StatusCode.UNAVAILABLE]  # the resend keeps the id
+    ev = pb.TraceEvent(trace=pb.Trace(id="t-noid", name="n"))
+    client = make_client(fake_gateway.endpoint)
+    assert client.send(ev) and client.send(lambda: pb.TraceEvent(trace=pb.Trace(id="t2")))
+    assert client.flush(timeout=10)
+    ids = list(fake_gateway.received)
+    assert len(ids) == 2 and all(len(i) == 32 for i in ids)
+    assert ev.event_id in ids
+    assert fake_gateway.calls == 2 and set(fake_gateway.received.values()) == {1}
+    assert client.stats()["sent"] == 2

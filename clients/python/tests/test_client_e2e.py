@@ -125,3 +125,38 @@ def test_verify_without_gateway_fails_cleanly(tracegate_recorder):
     out = subprocess.run([sys.executable, "-m", "tracegate", "verify", "--timeout", "2"],
                          env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and "call failed: UNAVAILABLE" in out.stderr
+
+
+def test_large_events_lone_surrogates_and_missing_ids_reach_langfuse(tracegate_recorder):
+    # 20 events of 900 KB each (under the gateway's 1 MB event limit): 18 MB in one request
+    # was refused by gRPC (16 MiB) and retried forever; batches are now cut by size.
+    import json
+
+    from tracegate.v1 import trace_event_pb2 as pb
+    rec = tracegate_recorder
+    client = rec.client()
+    trace_id = events.new_id()
+    for i in range(20):
+        ev = span(i, trace_id)
+        ev.event_id = events.new_id()  # other tests sent "ev-<i>": the gateway dedupes
+        ev.observation.input.text = "x" * 900_000
+        assert client.send(ev)
+    half = json.loads('"hi \\ud83d"')  # half of a surrogate pair
+    assert client.send(events.observation(trace_id=trace_id, obs_id="%016x" % 100,
+                                          type="span", name=half, start_ns=events.now_ns(),
+                                          input={"q": half}, metadata={half: half}))
+    no_id = pb.TraceEvent(observation=pb.Observation(id="%016x" % 101, trace_id=trace_id,
+                                                     name="no-event-id",
+                                                     type=pb.OBSERVATION_TYPE_EVENT))
+    no_id.observation.start_time.GetCurrentTime()
+    assert client.send(no_id)
+    assert client.flush(timeout=60)
+    stats = client.stats()
+    assert (stats["sent"], stats["duplicate"], stats["dropped"], stats["rejected"]) == (
+        22, 0, 0, 0), stats
+    assert rec.wait(observations=22, timeout=60)
+    stored = {o["id"]: o for o in rec.state()["observations"].values()}
+    assert {"%016x" % (i + 1) for i in range(20)} | {"%016x" % 100, "%016x" % 101} <= set(
+        stored)
+    assert stored["%016x" % 100]["name"] == "hi \ufffd"
+    client.shutdown()

@@ -13,7 +13,9 @@ Contract
   takes a callable that builds the event, so that serialisation (messages, documents,
   JSON) runs on the sender thread instead of the caller's.
 - The sender thread sends batches (up to `batch_size` events, or whatever arrived within
-  `flush_interval`) with the unary Ingest RPC. Per-event results are honoured:
+  `flush_interval`, cut further so that a request stays under `max_batch_bytes`, default
+  4 MiB, of serialized events; an event larger than that goes alone) with the unary Ingest
+  RPC. An event without an event_id gets a random one. Per-event results are honoured:
   ACCEPTED and DUPLICATE count as sent; REJECTED with a retryable code (UNAVAILABLE,
   RESOURCE_EXHAUSTED) is resent after its retry_after; any other REJECTED is counted,
   logged once per distinct reason and never resent.
@@ -22,6 +24,10 @@ Contract
   first failure of an outage logs one warning; the client then stays quiet until the
   gateway answers again. Meanwhile new events wait in the queue; once it is full, new
   events are dropped and counted.
+- A request the gateway refuses as too large (RESOURCE_EXHAUSTED "... larger than max",
+  its server.max_receive_message_bytes is below max_batch_bytes) is split in halves and
+  each half sent; a single event that is still too large is dropped and counted, with one
+  warning. It is never resent as it was.
 - A call refused for good (UNAUTHENTICATED, PERMISSION_DENIED, INVALID_ARGUMENT,
   UNIMPLEMENTED, ...) means a misconfiguration: one warning, the batch is dropped and
   counted, later batches are still tried (a fixed gateway config starts working).
@@ -51,6 +57,7 @@ log = logging.getLogger("tracegate")
 
 _RETRYABLE_EVENT_CODES = {8, 14}  # RESOURCE_EXHAUSTED, UNAVAILABLE
 _MAX_LOGGED_REASONS = 100
+DEFAULT_MAX_BATCH_BYTES = 4 << 20  # well under gRPC's default 16 MiB message limit
 
 
 class TracegateClient:
@@ -59,11 +66,13 @@ class TracegateClient:
                  max_queue_size: int = 10_000, batch_size: int = 100,
                  flush_interval: float = 0.1, timeout: float = 10.0,
                  initial_backoff: float = 0.1, max_backoff: float = 5.0,
+                 max_batch_bytes: int = DEFAULT_MAX_BATCH_BYTES,
                  register_atexit: bool = True, **config_kw: Any):
         self.config = config or ClientConfig.resolve(endpoint=endpoint, api_key=api_key,
                                                      workspace=workspace, **config_kw)
         self._max_queue = max(1, int(max_queue_size))
         self._batch_size = max(1, int(batch_size))
+        self._max_batch_bytes = max(1, int(max_batch_bytes))
         self._flush_interval = max(0.0, float(flush_interval))
         self._timeout = float(timeout)
         self._initial_backoff = float(initial_backoff)
@@ -205,7 +214,9 @@ class TracegateClient:
             return [self._queue.popleft() for _ in range(take)]
 
     def _materialize(self, batch: list) -> list:
-        """Builds the events that were queued as callables (see send())."""
+        """Builds the events that were queued as callables (see send()); fills a missing
+        event_id (the gateway requires one; resends keep it)."""
+        from tracegate.events import new_id
         from tracegate.v1 import trace_event_pb2
         out = []
         failed = 0
@@ -222,6 +233,8 @@ class TracegateClient:
                 self._warn_once("type", "tracegate: send() got a %s, not a TraceEvent; dropped"
                                 % type(item).__name__)
                 continue
+            if not item.event_id:
+                item.event_id = new_id()
             out.append(item)
         if failed:
             self._resolve(dropped=failed)
@@ -232,13 +245,32 @@ class TracegateClient:
             batch = self._next_batch()
             if batch is None:
                 return
+            unsettled = len(batch)
             try:
                 batch = self._materialize(batch)
-                if batch:
-                    self._deliver(batch)
+                unsettled = len(batch)
+                for part in self._cut(batch):
+                    self._deliver(part)
+                    unsettled -= len(part)
             except Exception as e:  # noqa: BLE001 - never let the sender die
                 self._warn_once("internal", "tracegate: sender error %r; batch dropped" % e)
-                self._resolve(dropped=len(batch))
+                self._resolve(dropped=unsettled)
+
+    def _cut(self, batch: list) -> list:
+        """batch as requests of at most max_batch_bytes serialized events (each event
+        costs its size plus a few bytes of framing); an event larger than that goes alone."""
+        header = len(self.config.workspace.encode("utf-8", "replace")) + 32
+        parts, part, size = [], [], header
+        for ev in batch:
+            n = ev.ByteSize() + 6
+            if part and size + n > self._max_batch_bytes:
+                parts.append(part)
+                part, size = [], header
+            part.append(ev)
+            size += n
+        if part:
+            parts.append(part)
+        return parts
 
     def _resolve(self, **counts: int) -> None:
         with self._lock:
@@ -279,6 +311,9 @@ class TracegateClient:
                                                       metadata=self._metadata)
             except grpc.RpcError as e:
                 code = e.code() if hasattr(e, "code") else grpc.StatusCode.UNKNOWN
+                if code == grpc.StatusCode.RESOURCE_EXHAUSTED and _too_large(e):
+                    self._split_too_large(pending, _details(e))
+                    return
                 if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED,
                             grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.ABORTED,
                             grpc.StatusCode.CANCELLED, grpc.StatusCode.UNKNOWN,
@@ -304,6 +339,20 @@ class TracegateClient:
                 self._counts_add(retried=len(pending))
                 self._sleep(max(wait, backoff))
                 backoff = min(self._max_backoff, backoff * 2)
+
+    def _split_too_large(self, pending: list, details: str) -> None:
+        """The gateway refused the request for its size: resends the events in two halves,
+        drops (and counts) a single event that is too large by itself."""
+        if len(pending) > 1:
+            self._counts_add(retried=len(pending))
+            half = len(pending) // 2
+            self._deliver(pending[:half])
+            self._deliver(pending[half:])
+            return
+        self._warn_once("too-large", "tracegate: gateway %s refused an event of %d bytes as "
+                        "too large (%s); such events are dropped" %
+                        (self.config.endpoint, pending[0].ByteSize(), details))
+        self._resolve(dropped=1)
 
     def _account(self, pending: list, response) -> tuple[list, float]:
         """Counts per-event results; returns (events to resend, seconds to wait)."""
@@ -353,6 +402,12 @@ class TracegateClient:
                 return
             self._warned.add(key)
         log.warning(message)
+
+
+def _too_large(error) -> bool:
+    """RESOURCE_EXHAUSTED because of the message size (gRPC's "Received message larger
+    than max"), not an overloaded gateway."""
+    return "larger than max" in _details(error).lower()
 
 
 def _details(error) -> str:

@@ -9,7 +9,8 @@ Payload conversion (`payload()`): str → text; a list of chat messages (dicts w
 "role", or LangChain messages) → messages; a list of documents (LangChain Documents or
 dicts with "page_content") → documents; anything else → JSON (objects that JSON cannot
 encode are written with str()). None → no payload. These functions never raise on odd
-values; they fall back to str().
+values; they fall back to str(). Strings that cannot be encoded as UTF-8 (lone surrogates)
+are sent with U+FFFD in their place: no builder raises UnicodeEncodeError.
 """
 
 from __future__ import annotations
@@ -71,6 +72,40 @@ def to_jsonable(value: Any, _depth: int = 0) -> Any:
     return str(value)
 
 
+def _s(value: Any) -> str:
+    """value as a str that encodes as UTF-8: None → "", other objects → str(); surrogates
+    (a str sliced inside a pair, undecodable file names) become U+FFFD instead of making
+    protobuf raise UnicodeEncodeError on the caller's thread; a split pair is rejoined."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        try:
+            value = str(value)
+        except Exception:  # noqa: BLE001 - a broken __str__ must not break the caller
+            return "<%s>" % type(value).__name__
+    if value.isascii():
+        return value
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def clean(value: Any, _depth: int = 0) -> Any:
+    """A copy of JSON-like data (dicts, lists, str) whose strings, keys included, encode as
+    UTF-8 (see _s)."""
+    if isinstance(value, str):
+        return _s(value)
+    if _depth > 100:
+        return value
+    if isinstance(value, Mapping):
+        return {_s(k): clean(v, _depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean(v, _depth + 1) for v in value]
+    return value
+
+
 def dumps(value: Any) -> str:
     try:
         return json.dumps(value, ensure_ascii=False, default=to_jsonable)
@@ -83,8 +118,9 @@ def fill_struct(struct: struct_pb2.Struct, data: Optional[Mapping[str, Any]]) ->
         return
     try:
         struct.update(data)
-    except (TypeError, ValueError):
-        struct.update(json.loads(dumps(data)))
+    except (TypeError, ValueError):  # UnicodeEncodeError is a ValueError
+        struct.Clear()
+        struct.update(clean(json.loads(dumps(data))))
 
 
 # --- chat messages -------------------------------------------------------------------
@@ -124,28 +160,28 @@ def _fill_content(msg: pb.ChatMessage, content: Any) -> None:
     if content is None:
         return
     if isinstance(content, str):
-        msg.content = content
+        msg.content = _s(content)
         return
     if isinstance(content, list):
         for part in content:
             p = msg.parts.add()
             if isinstance(part, str):
-                p.type, p.text = "text", part
+                p.type, p.text = "text", _s(part)
             elif isinstance(part, Mapping):
-                p.type = str(part.get("type", "text"))
+                p.type = _s(part.get("type", "text"))
                 if "text" in part:
-                    p.text = str(part["text"])
+                    p.text = _s(part["text"])
                 url = part.get("image_url")
                 if isinstance(url, Mapping):
                     url = url.get("url")
                 if url:
-                    p.image_url = str(url)
+                    p.image_url = _s(url)
                 elif p.type not in ("text", "image_url") and not p.text:
-                    p.text = dumps(part)
+                    p.text = _s(dumps(part))
             else:
-                p.type, p.text = "text", str(part)
+                p.type, p.text = "text", _s(part)
         return
-    msg.content = dumps(content)
+    msg.content = _s(dumps(content))
 
 
 def _fill_tool_calls(msg: pb.ChatMessage, calls: Any) -> None:
@@ -154,35 +190,35 @@ def _fill_tool_calls(msg: pb.ChatMessage, calls: Any) -> None:
             continue
         tc = msg.tool_calls.add()
         fn = call.get("function") if isinstance(call.get("function"), Mapping) else None
-        tc.id = str(call.get("id") or "")
-        tc.name = str((fn or call).get("name") or "")
+        tc.id = _s(call.get("id") or "")
+        tc.name = _s((fn or call).get("name") or "")
         args = (fn or {}).get("arguments") if fn else call.get("args", call.get("arguments"))
-        tc.arguments_json = args if isinstance(args, str) else dumps(args or {})
+        tc.arguments_json = _s(args if isinstance(args, str) else dumps(args or {}))
 
 
 def message(msg: pb.ChatMessage, item: Any) -> None:
     """Fills msg from a dict {role, content, ...} or a LangChain BaseMessage."""
     if isinstance(item, Mapping):
-        msg.role = str(item.get("role") or "user")
+        msg.role = _s(item.get("role") or "user")
         _fill_content(msg, item.get("content"))
         _fill_tool_calls(msg, item.get("tool_calls"))
         if item.get("tool_call_id"):
-            msg.tool_call_id = str(item["tool_call_id"])
+            msg.tool_call_id = _s(item["tool_call_id"])
         if item.get("name"):
-            msg.name = str(item["name"])
+            msg.name = _s(item["name"])
         return
     d = _fields(item)
-    kind = str(d.get("type") or "")
+    kind = _s(d.get("type") or "")
     if kind.endswith("MessageChunk"):  # streamed chunks: "AIMessageChunk" → "ai"
         kind = kind[:-len("MessageChunk")].lower()
     role = d.get("role") if kind == "chat" else _ROLES.get(kind, kind)
-    msg.role = str(role or "user")
+    msg.role = _s(role or "user")
     _fill_content(msg, d.get("content"))
     _fill_tool_calls(msg, d.get("tool_calls"))
     if d.get("tool_call_id"):
-        msg.tool_call_id = str(d["tool_call_id"])
+        msg.tool_call_id = _s(d["tool_call_id"])
     if d.get("name"):
-        msg.name = str(d["name"])
+        msg.name = _s(d["name"])
 
 
 def _is_document(item: Any) -> bool:
@@ -196,22 +232,22 @@ def _is_document(item: Any) -> bool:
 
 def document(doc: pb.Document, item: Any) -> None:
     if isinstance(item, Mapping):
-        doc.page_content = str(item.get("page_content") or "")
+        doc.page_content = _s(item.get("page_content") or "")
         fill_struct(doc.metadata, item.get("metadata"))
         if item.get("id"):
-            doc.id = str(item["id"])
+            doc.id = _s(item["id"])
         return
     d = _fields(item)
-    doc.page_content = str(d.get("page_content") or "")
+    doc.page_content = _s(d.get("page_content") or "")
     fill_struct(doc.metadata, d.get("metadata"))
     if d.get("id"):
-        doc.id = str(d["id"])
+        doc.id = _s(d["id"])
 
 
 def fill_payload(p: pb.Payload, value: Any) -> None:
     """Fills an (empty) Payload from value; see the module docstring."""
     if isinstance(value, str):
-        p.text = value
+        p.text = _s(value)
         return
     if isinstance(value, (list, tuple)) and value:
         if all(_is_message(v) for v in value):
@@ -224,7 +260,7 @@ def fill_payload(p: pb.Payload, value: Any) -> None:
             for item in value:
                 document(docs.add(), item)
             return
-    p.json = dumps(value)
+    p.json = _s(dumps(value))
 
 
 def _payload_field(parent, field: str, value: Any) -> None:
@@ -239,13 +275,13 @@ def trace(*, trace_id: str, name: str = "", user_id: str = "", session_id: str =
           input: Any = None, output: Any = None, environment: str = "", release: str = "",
           version: str = "", start_ns: Optional[int] = None, event_id: Optional[str] = None,
           workspace: str = "") -> pb.TraceEvent:
-    ev = pb.TraceEvent(event_id=event_id or new_id(), workspace=workspace)
+    ev = pb.TraceEvent(event_id=_s(event_id or new_id()), workspace=_s(workspace))
     _set_ts(ev.timestamp, now_ns())
     t = ev.trace
-    t.id = trace_id
-    t.name, t.user_id, t.session_id = name, user_id or "", session_id or ""
-    t.environment, t.release, t.version = environment, release, version
-    t.tags.extend(tags)
+    t.id = _s(trace_id)
+    t.name, t.user_id, t.session_id = _s(name), _s(user_id), _s(session_id)
+    t.environment, t.release, t.version = _s(environment), _s(release), _s(version)
+    t.tags.extend(_s(tag) for tag in tags)
     fill_struct(t.metadata, metadata)
     _payload_field(t, "input", input)
     _payload_field(t, "output", output)
@@ -265,12 +301,12 @@ def observation(*, trace_id: str, obs_id: str, type: str, name: str, start_ns: i
                 version: str = "", prompt_name: str = "", prompt_version: int = 0,
                 trace_attrs: Optional[Mapping[str, Any]] = None,
                 event_id: Optional[str] = None, workspace: str = "") -> pb.TraceEvent:
-    ev = pb.TraceEvent(event_id=event_id or new_id(), workspace=workspace)
+    ev = pb.TraceEvent(event_id=_s(event_id or new_id()), workspace=_s(workspace))
     _set_ts(ev.timestamp, now_ns())
     o = ev.observation
-    o.id, o.trace_id, o.parent_observation_id = obs_id, trace_id, parent_id or ""
+    o.id, o.trace_id, o.parent_observation_id = _s(obs_id), _s(trace_id), _s(parent_id)
     o.type = OBSERVATION_TYPES[type]
-    o.name = name
+    o.name = _s(name)
     _set_ts(o.start_time, start_ns)
     if end_ns is not None:
         _set_ts(o.end_time, max(end_ns, start_ns))
@@ -278,24 +314,24 @@ def observation(*, trace_id: str, obs_id: str, type: str, name: str, start_ns: i
         _set_ts(o.completion_start_time, completion_start_ns)
     if level:
         o.level = LEVELS[level]
-    o.status_message, o.environment, o.version = status_message, environment, version
-    o.model = model
+    o.status_message, o.environment = _s(status_message), _s(environment)
+    o.version, o.model = _s(version), _s(model)
     _payload_field(o, "input", input)
     _payload_field(o, "output", output)
     fill_struct(o.metadata, metadata)
     fill_struct(o.model_parameters, model_parameters)
     for k, v in (usage or {}).items():
-        o.usage_details[k] = int(v)
+        o.usage_details[_s(k)] = int(v)
     for k, v in (cost or {}).items():
-        o.cost_details[k] = float(v)
+        o.cost_details[_s(k)] = float(v)
     if prompt_name and prompt_version:
-        o.prompt_name, o.prompt_version = prompt_name, int(prompt_version)
+        o.prompt_name, o.prompt_version = _s(prompt_name), int(prompt_version)
     if trace_attrs:
         a = o.trace
-        a.name = trace_attrs.get("name", "") or ""
-        a.user_id = trace_attrs.get("user_id", "") or ""
-        a.session_id = trace_attrs.get("session_id", "") or ""
-        a.tags.extend(trace_attrs.get("tags", ()))
+        a.name = _s(trace_attrs.get("name"))
+        a.user_id = _s(trace_attrs.get("user_id"))
+        a.session_id = _s(trace_attrs.get("session_id"))
+        a.tags.extend(_s(tag) for tag in trace_attrs.get("tags", ()))
     return ev
 
 
@@ -304,17 +340,17 @@ def score(*, trace_id: str = "", name: str, value: Any, observation_id: str = ""
           metadata: Optional[Mapping[str, Any]] = None, environment: str = "",
           event_id: Optional[str] = None, workspace: str = "") -> pb.TraceEvent:
     """A score: bool → BOOLEAN, int/float → NUMERIC, str → CATEGORICAL."""
-    ev = pb.TraceEvent(event_id=event_id or new_id(), workspace=workspace)
+    ev = pb.TraceEvent(event_id=_s(event_id or new_id()), workspace=_s(workspace))
     _set_ts(ev.timestamp, now_ns())
     s = ev.score
-    s.id = score_id or new_id()
-    s.trace_id, s.observation_id, s.session_id = trace_id, observation_id, session_id
-    s.name, s.comment, s.environment = name, comment, environment
+    s.id = _s(score_id or new_id())
+    s.trace_id, s.observation_id, s.session_id = _s(trace_id), _s(observation_id), _s(session_id)
+    s.name, s.comment, s.environment = _s(name), _s(comment), _s(environment)
     if isinstance(value, bool):
         s.boolean_value, s.data_type = value, pb.SCORE_DATA_TYPE_BOOLEAN
     elif isinstance(value, (int, float)):
         s.numeric_value, s.data_type = float(value), pb.SCORE_DATA_TYPE_NUMERIC
     else:
-        s.categorical_value, s.data_type = str(value), pb.SCORE_DATA_TYPE_CATEGORICAL
+        s.categorical_value, s.data_type = _s(value), pb.SCORE_DATA_TYPE_CATEGORICAL
     fill_struct(s.metadata, metadata)
     return ev

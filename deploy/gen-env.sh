@@ -46,4 +46,13 @@ elif [ -z "$(value_of TRACEGATE_API_KEY_SHA256)" ]; then
     "$(printf '%s' "$(value_of TRACEGATE_CLIENT_API_KEY)" | sha256sum | cut -d' ' -f1)"
   echo "gen-env: set TRACEGATE_API_KEY_SHA256 from TRACEGATE_CLIENT_API_KEY"
 fi
+if [ -z "$(value_of TRACEGATE_ADMIN_KEY)" ]; then
+  set_value TRACEGATE_ADMIN_KEY "tga_$(hex 24)"
+  set_value TRACEGATE_ADMIN_KEY_SHA256 "$(printf '%s' "$(value_of TRACEGATE_ADMIN_KEY)" | sha256sum | cut -d' ' -f1)"
+  echo "gen-env: set TRACEGATE_ADMIN_KEY and TRACEGATE_ADMIN_KEY_SHA256 (admin endpoints)"
+elif [ -z "$(value_of TRACEGATE_ADMIN_KEY_SHA256)" ]; then
+  set_value TRACEGATE_ADMIN_KEY_SHA256 \
+    "$(printf '%s' "$(value_of TRACEGATE_ADMIN_KEY)" | sha256sum | cut -d' ' -f1)"
+  echo "gen-env: set TRACEGATE_ADMIN_KEY_SHA256 from TRACEGATE_ADMIN_KEY"
+fi
 chmod 600 "$file"

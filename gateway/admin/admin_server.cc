@@ -43,8 +43,8 @@ bool AdminServer::Authorize(const httplib::Request& req, httplib::Response& res)
   if (loopback_) return true;
   res.status = 403;
   res.set_content(
-      "mutating admin endpoints need security.admin_key_sha256 when the admin listener is not "
-      "bound to loopback\n",
+      "admin endpoints (reload, dead letters) need security.admin_key_sha256 when the admin "
+      "listener is not bound to loopback\n",
       "text/plain");
   return false;
 }
@@ -77,6 +77,9 @@ absl::StatusOr<std::unique_ptr<AdminServer>> AdminServer::Start(AdminServerOptio
                     "text/plain; version=0.0.4");
   });
   svr.Get("/admin/dead-letters", [raw](const httplib::Request& req, httplib::Response& res) {
+    // Dead letters hold whole events (after the privacy stage): same protection as the
+    // mutating endpoints.
+    if (!raw->Authorize(req, res)) return;
     size_t limit = 100;
     if (req.has_param("limit") && !absl::SimpleAtoi(req.get_param_value("limit"), &limit)) {
       res.status = 400;

@@ -225,6 +225,18 @@ TEST_F(AdminReloadTest, NeedsTheAdminKeyWhenOneIsConfigured) {
   ASSERT_TRUE(right);
   EXPECT_EQ(right->status, 200);
   EXPECT_THAT(right->body, HasSubstr("\"version\":2"));
+  // Reading dead letters (whole events) needs the key as well; health and metrics do not.
+  auto letters = admin.Get("/admin/dead-letters?route=main");
+  ASSERT_TRUE(letters);
+  EXPECT_EQ(letters->status, 401);
+  letters = admin.Get("/admin/dead-letters?route=main",
+                      {{"Authorization", std::string("Bearer ") + kAdminKey}});
+  ASSERT_TRUE(letters);
+  EXPECT_EQ(letters->status, 200);
+  EXPECT_EQ(letters->body, "[]");
+  auto metrics = admin.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(metrics->status, 200);
 }
 
 TEST_F(AdminReloadTest, RefusedConfigAnswers400WithTheReason) {

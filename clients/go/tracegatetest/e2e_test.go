@@ -255,3 +255,40 @@ func TestWrongKeyOneWarning(t *testing.T) {
 		t.Fatalf("stats %+v log %v", s, log.lines)
 	}
 }
+
+func TestLargeEventsAndInvalidUTF8Arrive(t *testing.T) {
+	// 20 x 900 KB is more than the gateway takes in one request (16 MiB), and grpc-go
+	// refuses to marshal a string that is not UTF-8: both used to be retried forever.
+	reset(t)
+	log := &captureLogger{}
+	o := rec.ClientOptions()
+	o.Logger = log
+	c := tracegate.New(o)
+	for i := 0; i < 20; i++ {
+		ev := span("go-awkward", fmt.Sprintf("big-%d", i))
+		ev.GetObservation().StatusMessage = strings.Repeat("x", 900_000)
+		c.Enqueue(ev)
+	}
+	bad := span("go-awkward", "bad")
+	bad.GetObservation().Name = "bad-\xff-name"
+	c.Enqueue(bad)
+	if err := c.Flush(ctxFor(t, 60*time.Second)); err != nil {
+		t.Fatalf("%v; stats %+v log %v", err, c.Stats(), log.lines)
+	}
+	s := c.Shutdown(context.Background())
+	if s.Sent != 21 || s.Dropped != 0 || s.Rejected != 0 || s.Retries != 0 || len(log.lines) != 0 {
+		t.Fatalf("stats %+v log %v", s, log.lines)
+	}
+	st, err := rec.WaitFor(map[string]int{"observations": 21}, 60)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]int{}
+	for _, ob := range st.Observations {
+		name, _ := ob["name"].(string)
+		names[name]++
+	}
+	if st.Counts["observations"] != 21 || names["bad-\uFFFD-name"] != 1 || names["work"] != 20 {
+		t.Fatalf("stored %d, names %v", st.Counts["observations"], names)
+	}
+}

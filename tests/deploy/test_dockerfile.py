@@ -82,3 +82,13 @@ def test_compose_builds_this_dockerfile():
     gw = d.compose()["services"]["tracegate"]
     assert gw["build"] == {"context": ".", "dockerfile": "deploy/Dockerfile"}
     assert "/readyz" in " ".join(gw["healthcheck"]["test"])
+
+
+def test_root_dockerignore_matches_the_buildkit_one():
+    """The classic builder reads only ./.dockerignore: without it .env and build dirs would
+    be sent into the build context."""
+    def entries(*parts):
+        return sorted(l.strip() for l in d.read(*parts).splitlines()
+                      if l.strip() and not l.startswith("#"))
+    assert entries(".dockerignore") == entries("deploy", "Dockerfile.dockerignore")
+    assert ".env" in entries(".dockerignore")

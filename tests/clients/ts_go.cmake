@@ -16,6 +16,7 @@ add_test(NAME clients_typescript_npm_test
          WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}/clients/typescript")
 set_tests_properties(clients_typescript_npm_test PROPERTIES
   ENVIRONMENT "${_tg_client_env}" LABELS "clients;integration" TIMEOUT 600)
+tracegate_keeps_gateway_logs(clients_typescript_npm_test)
 
 # gen.sh (stubs from proto/), then go test; TRACEGATE_REQUIRE_E2E turns "gateway binary
 # missing" from a skip into a failure.
@@ -24,3 +25,4 @@ add_test(NAME clients_go_test
          WORKING_DIRECTORY "${PROJECT_SOURCE_DIR}/clients/go")
 set_tests_properties(clients_go_test PROPERTIES
   ENVIRONMENT "${_tg_client_env};TRACEGATE_REQUIRE_E2E=1" LABELS "clients;integration" TIMEOUT 600)
+tracegate_keeps_gateway_logs(clients_go_test)

@@ -140,6 +140,17 @@ class Gateway:
         return self.proc.returncode
 
 
+def keep_log_file(pid: int):
+    """A file for a copy of a gateway's log when TRACEGATE_GATEWAY_LOG_DIR is set (ctest sets
+    it so that log_scan_suite scans every gateway log line of the run for secrets)."""
+    folder = os.environ.get("TRACEGATE_GATEWAY_LOG_DIR")
+    if not folder:
+        return None
+    os.makedirs(folder, exist_ok=True)
+    return open(os.path.join(folder, "pytest-%d-%d.log" % (os.getpid(), pid)), "a",
+                encoding="utf-8")
+
+
 def start_gateway(config_text: str, env_extra=None, deadline_s: float = 20.0) -> Gateway:
     tmp = tempfile.mkdtemp(prefix="tracegate-it-")
     path = os.path.join(tmp, "tracegate.yaml")
@@ -153,11 +164,15 @@ def start_gateway(config_text: str, env_extra=None, deadline_s: float = 20.0) ->
     lines: list[str] = []
     ports = {}
     ready = threading.Event()
+    keep = keep_log_file(proc.pid)
 
     def reader():
         for raw in proc.stderr:
             line = raw.decode("utf-8", "replace").rstrip("\n")
             lines.append(line)
+            if keep:
+                keep.write(line + "\n")
+                keep.flush()
             try:
                 obj = json.loads(line)
             except ValueError:

@@ -6,9 +6,14 @@ script (the ctest `log_scan_suite`, a fixture cleanup that runs after every C++ 
 the JSON log lines the gateways wrote ({"ts":...}) and fails when one holds an API key
 (tg_...), a Langfuse secret key (sk-lf-...) or an Authorization value (Bearer/Basic ...).
 
-    log_scan_suite.py BUILD/Testing/Temporary/LastTest.log.tmp [more files]
+The gateways that the pytest suites start (integration, SIGHUP, clients) write to pipes, not
+to ctest's log: their harnesses copy each gateway's log into TRACEGATE_GATEWAY_LOG_DIR, which
+ctest points at BUILD/Testing/gateway-logs; a folder given here is scanned file by file.
+
+    log_scan_suite.py BUILD/Testing/Temporary/LastTest.log.tmp BUILD/Testing/gateway-logs
 Exit 0: clean; 1: leaks (printed); 77: nothing to scan (skipped).
 """
+import os
 import re
 import sys
 
@@ -19,10 +24,21 @@ PATTERNS = [
 ]
 
 
+def expand(paths):
+    for path in paths:
+        if os.path.isdir(path):
+            for name in sorted(os.listdir(path)):
+                yield os.path.join(path, name)
+        else:
+            yield path
+
+
 def main(paths):
     scanned = 0
     leaks = []
-    for path in paths:
+    files = 0
+    for path in expand(paths):
+        files += 1
         try:
             with open(path, encoding="utf-8", errors="replace") as f:
                 for number, line in enumerate(f, 1):
@@ -44,7 +60,8 @@ def main(paths):
     if scanned == 0:
         print("log_scan_suite: no gateway log lines to scan (run it with the other tests)")
         return 77
-    print(f"log_scan_suite: {scanned} gateway log lines, no API key, secret or Authorization value")
+    print(f"log_scan_suite: {scanned} gateway log lines in {files} files, no API key, secret "
+          "or Authorization value")
     return 0
 
 

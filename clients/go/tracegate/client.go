@@ -18,9 +18,10 @@
 //   - A request the gateway refuses as too large (RESOURCE_EXHAUSTED "... larger than
 //     max ...") is never resent as is: later requests are capped at half its size, and an
 //     event too large on its own is dropped and counted (one log line).
-//   - Strings that are not valid UTF-8 are repaired before sending (each bad sequence
-//     becomes U+FFFD); an event that still cannot be marshalled is dropped and counted
-//     (one log line), never retried. The other events of its batch are sent.
+//   - When grpc-go cannot marshal a request (nothing is sent), every string of its batch
+//     is made valid UTF-8 (each run of bad bytes becomes U+FFFD) and it is sent again; an
+//     event that still cannot be marshalled is isolated and dropped, counted, one log
+//     line, never retried. The other events of its batch are sent.
 //   - Per-event results: ACCEPTED and DUPLICATE count as sent; REJECTED with a retryable
 //     code (UNAVAILABLE, RESOURCE_EXHAUSTED) is resent with the same event_id after its
 //     retry_after; other rejections are counted, logged once per distinct code+reason,
@@ -319,7 +320,9 @@ func (c *Client) deliver(b *batch) {
 	c.mu.Lock()
 	events := b.events
 	c.mu.Unlock()
-	c.prepare(events) // the events belong to this worker now; Shutdown only counts them
+	c.stampEnvironment(events) // the events belong to this worker now; Shutdown only counts them
+	repaired := false          // invalid UTF-8 repaired (done once, after the first marshalling failure)
+	repair := false
 	backoff := c.opts.InitialBackoff
 	tried := map[*pb.TraceEvent]bool{}
 	limit := len(events) // events per request; halved to isolate an event that cannot be marshalled
@@ -339,6 +342,10 @@ func (c *Client) deliver(b *batch) {
 		c.batchSeq++
 		req := &pb.IngestRequest{DefaultWorkspace: c.opts.Workspace, BatchId: c.batchSeq}
 		c.mu.Unlock()
+		if repair {
+			repairUTF8(events)
+			repair, repaired = false, true
+		}
 		n, size := c.cut(events, limit, proto.Size(req))
 		part := events[:n]
 		req.Events = part
@@ -384,9 +391,12 @@ func (c *Client) deliver(b *batch) {
 				delete(tried, ev)
 			}
 		case code == codes.Internal && strings.Contains(status.Convert(err).Message(), "error while marshaling"):
-			// Nothing was sent. Halve the request until the event that cannot be marshalled
-			// is alone, then drop it; never retry the same bytes.
-			if n > 1 {
+			// Nothing was sent. First make every string valid UTF-8 (grpc-go refuses to
+			// marshal invalid UTF-8); if that was not it, halve the request until the event
+			// that cannot be marshalled is alone, then drop it. Never retry the same bytes.
+			if !repaired {
+				repair = true
+			} else if n > 1 {
 				limit = max(1, n/2)
 			} else {
 				c.dropOneLocked(b, "marshal", fmt.Sprintf("event %s cannot be serialized (%s); dropped",
@@ -480,10 +490,10 @@ func (c *Client) logOnceLocked(key, msg string) {
 	}
 }
 
-// prepare stamps the environment and makes every string valid UTF-8 (grpc-go refuses to
-// marshal a message that holds invalid UTF-8; the bad bytes become U+FFFD).
-func (c *Client) prepare(events []*pb.TraceEvent) {
-	c.stampEnvironment(events)
+// repairUTF8 makes every string of the events valid UTF-8: each run of bad bytes becomes
+// U+FFFD. Only called after grpc-go failed to marshal a request (it costs about as much
+// as marshalling).
+func repairUTF8(events []*pb.TraceEvent) {
 	for _, ev := range events {
 		func() {
 			defer func() { _ = recover() }() // a broken event fails to marshal later and is dropped

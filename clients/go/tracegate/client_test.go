@@ -473,6 +473,8 @@ func TestInvalidUTF8IsRepairedNotRetried(t *testing.T) {
 		t.Fatal(err)
 	}
 	meta.Fields["k\xc3"] = structpb.NewStringValue("v\xff")
+	meta.Fields["nested"] = structpb.NewStructValue(&structpb.Struct{Fields: map[string]*structpb.Value{
+		"in\xff": structpb.NewListValue(&structpb.ListValue{Values: []*structpb.Value{structpb.NewStringValue("x\xff")}})}})
 	c.Enqueue(&pb.TraceEvent{Payload: &pb.TraceEvent_Trace{Trace: &pb.Trace{Id: "t0", Name: "good"}}})
 	c.Enqueue(&pb.TraceEvent{Payload: &pb.TraceEvent_Trace{Trace: &pb.Trace{
 		Id: "t1", Name: "bad\xff\xfename", Tags: []string{"a", "b\xff"}, Metadata: meta}}})
@@ -481,10 +483,11 @@ func TestInvalidUTF8IsRepairedNotRetried(t *testing.T) {
 		t.Fatalf("%v; stats %+v, %d calls", err, c.Stats(), len(f.calls()))
 	}
 	s := c.Shutdown(context.Background())
-	if s.Sent != 3 || s.Dropped != 0 || s.Retries != 0 || len(f.calls()) != 1 {
+	// The first call fails to marshal (nothing is sent); the repaired request goes through.
+	if s.Sent != 3 || s.Dropped != 0 || s.Retries != 0 || len(f.calls()) != 2 || len(log.lines) != 0 {
 		t.Fatalf("stats %+v, %d calls", s, len(f.calls()))
 	}
-	want := "good||map[]\nbad\uFFFDname|a,b\uFFFD|map[k\uFFFD:v\uFFFD ok:v]\nlater||map[]"
+	want := "good||map[]\nbad\uFFFDname|a,b\uFFFD|map[k\uFFFD:v\uFFFD nested:map[in\uFFFD:[x\uFFFD]] ok:v]\nlater||map[]"
 	if got := strings.Join(names, "\n"); got != want {
 		t.Fatalf("received\n%s\nwant\n%s", got, want)
 	}

@@ -406,6 +406,11 @@ TEST(BatchingClientTest, InvalidUtf8IsRepairedAndTheBatchDelivered) {
   t->add_tags("ok");
   t->add_tags("tag\xE2\x82");
   (*t->mutable_metadata()->mutable_fields())["key\xF0"].set_string_value("value\xC0\xAF");
+  auto& nested = (*t->mutable_metadata()->mutable_fields())["nested"];
+  (*nested.mutable_struct_value()->mutable_fields())["in\xFF"]
+      .mutable_list_value()
+      ->add_values()
+      ->set_string_value("x\xFF");
   client->Enqueue(Span(1));
   client->Enqueue(bad);
   client->Enqueue(Span(2));
@@ -418,9 +423,12 @@ TEST(BatchingClientTest, InvalidUtf8IsRepairedAndTheBatchDelivered) {
   const auto& got = gw.events_["bad"].trace();
   EXPECT_EQ(got.name(), "caf\uFFFD \uFFFDname");
   EXPECT_THAT(got.tags(), testing::ElementsAre("ok", "tag\uFFFD"));
-  ASSERT_EQ(got.metadata().fields().size(), 1u);
-  EXPECT_EQ(got.metadata().fields().begin()->first, "key\uFFFD");
-  EXPECT_EQ(got.metadata().fields().begin()->second.string_value(), "value\uFFFD");
+  ASSERT_EQ(got.metadata().fields().size(), 2u);
+  ASSERT_EQ(got.metadata().fields().count("key\uFFFD"), 1u);
+  EXPECT_EQ(got.metadata().fields().at("key\uFFFD").string_value(), "value\uFFFD");
+  const auto& inner = got.metadata().fields().at("nested").struct_value().fields();
+  ASSERT_EQ(inner.count("in\uFFFD"), 1u);
+  EXPECT_EQ(inner.at("in\uFFFD").list_value().values(0).string_value(), "x\uFFFD");
   EXPECT_EQ(gw.received_.count("e1") + gw.received_.count("e2"), 2u);
 }
 

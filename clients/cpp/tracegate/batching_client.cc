@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
+#include "google/protobuf/struct.pb.h"
 
 namespace tracegate::client {
 namespace {
@@ -141,9 +142,36 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
 
+bool WalkUtf8(Message& m, bool fix);
+
+// A google.protobuf.Struct (metadata, JSON values) through its map: reflection would first
+// copy the map into a repeated field.
+bool WalkStruct(google::protobuf::Struct& st, bool fix) {
+  auto& fields = *st.mutable_fields();
+  bool bad = false;
+  std::vector<std::string> bad_keys;
+  for (auto& [key, value] : fields) {
+    if (!ValidUtf8(key)) {
+      if (!fix) return true;
+      bad_keys.push_back(key);
+    }
+    if (WalkUtf8(value, fix)) {
+      if (!fix) return true;
+      bad = true;
+    }
+  }
+  for (const std::string& key : bad_keys) {
+    google::protobuf::Value value = std::move(fields[key]);
+    fields.erase(key);
+    fields[ToValidUtf8(key)] = std::move(value);
+  }
+  return bad || !bad_keys.empty();
+}
+
 // Visits the string fields of `m` and of every message inside it (map entries included).
 // `fix` false: reports whether one is invalid UTF-8. `fix` true: repairs them all.
 bool WalkUtf8(Message& m, bool fix) {
+  if (auto* st = dynamic_cast<google::protobuf::Struct*>(&m)) return WalkStruct(*st, fix);
   const Reflection* r = m.GetReflection();
   std::vector<const FieldDescriptor*> fields;
   r->ListFields(m, &fields);

@@ -133,6 +133,34 @@ def test_kill_9_a_replica_under_load_loses_no_accepted_event(emu, start_gateway,
         emu_harness.stop(down.proc)
 
 
+def test_kill_9_after_langfuse_took_a_batch_but_before_the_ack_redelivers_it(
+        emu, start_gateway, redis):
+    """The at-least-once window: Langfuse stored a batch, the replica died before XACK. The
+    entry stays pending, a surviving replica claims it after claim_idle_timeout and sends it
+    again. Nothing is lost; the batch arrives twice (Langfuse upserts by id) and the test
+    reports how many spans were duplicates."""
+    # The first OTLP request is held 4 s by "Langfuse", then stored normally.
+    emu.faults({"path": "otel", "kind": "delay", "ms": 4000, "count": 1})
+    a = start_gateway(redis_config(emu.port, redis, export=EXPORT))
+    send_ok(a, span_events(0, 100, prefix="win"))
+    # A has read the entry and its request is held by the emulator (the fault was taken).
+    assert wait_for(lambda: pending_entries(redis, "otlp-route", consumer_of(a)), timeout=10)
+    assert wait_for(lambda: not emu.state()["faults_pending"], timeout=10)
+    a.stop(sig=signal.SIGKILL, timeout=10)
+    # "Langfuse" finishes the held request: the batch is stored, nobody acks it.
+    assert wait_for(lambda: len(delivered_spans(emu)[0]) == 100, timeout=15), [(r["endpoint"], r["status"], r.get("fault")) for r in emu.state()["requests"]]
+    assert pending_entries(redis, "otlp-route", consumer_of(a)) == 1
+    b = start_gateway(redis_config(emu.port, redis, export=EXPORT))
+    # B claims the dead replica's entry (claim_idle_timeout 3 s) and delivers it again.
+    assert wait_for(lambda: delivered_spans(emu)[1] >= 200, timeout=30)
+    assert wait_for(lambda: pending_entries(redis, "otlp-route") == 0, timeout=10)
+    obs, spans = delivered_spans(emu)
+    print("at-least-once window: delivered=%d spans received=%d duplicates=%d"
+          % (len(obs), spans, spans - len(obs)))
+    assert len(obs) == 100 and spans == 200
+    assert b.metric("tracegate_events_delivered_total") == 100
+
+
 def test_three_replicas_share_the_load_and_stopping_one_loses_nothing(emu, start_gateway,
                                                                      redis):
     gws = [start_gateway(redis_config(emu.port, redis, export=EXPORT)) for _ in range(3)]

@@ -97,7 +97,28 @@ func (p *Process) Stop() {
 }
 
 // start runs cmd and scans `stream` line by line until match returns true.
-func start(cmd *exec.Cmd, stream func() (io.ReadCloser, error), match func(string) bool) (*Process, error) {
+// keepLogFile opens a file for a copy of a gateway's log when TRACEGATE_GATEWAY_LOG_DIR is
+// set (Tracegate's ctest sets it so that its log scan checks every gateway log line of the
+// run for secrets); nil otherwise.
+func keepLogFile() *os.File {
+	dir := os.Getenv("TRACEGATE_GATEWAY_LOG_DIR")
+	if dir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil
+	}
+	f, err := os.CreateTemp(dir, "go-*.log")
+	if err != nil {
+		return nil
+	}
+	return f
+}
+
+// start runs cmd, reads its log from stream (copying each line to keep when not nil) and
+// returns once match accepts a line.
+func start(cmd *exec.Cmd, stream func() (io.ReadCloser, error), match func(string) bool,
+	keep *os.File) (*Process, error) {
 	r, err := stream()
 	if err != nil {
 		return nil, err
@@ -111,8 +132,14 @@ func start(cmd *exec.Cmd, stream func() (io.ReadCloser, error), match func(strin
 		sc := bufio.NewScanner(r)
 		sc.Buffer(make([]byte, 1<<16), 1<<20)
 		found := false
+		if keep != nil {
+			defer keep.Close()
+		}
 		for sc.Scan() {
 			line := sc.Text()
+			if keep != nil {
+				_, _ = keep.WriteString(line + "\n")
+			}
 			if p.Log.Len() < 1<<20 {
 				p.Log.WriteString(line + "\n")
 			}
@@ -168,7 +195,7 @@ func StartEmulator() (*Emulator, error) {
 	p, err := start(cmd, cmd.StdoutPipe, func(line string) bool {
 		_, err := fmt.Sscanf(line, "PORT %d", &port)
 		return err == nil
-	})
+	}, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -299,7 +326,7 @@ func StartGateway(configText string) (*Gateway, error) {
 		fmt.Sscan(fmt.Sprint(m.GRPCPort), &grpcPort)
 		fmt.Sscan(fmt.Sprint(m.AdminPort), &adminPort)
 		return true
-	})
+	}, keepLogFile())
 	if err != nil {
 		return nil, err
 	}

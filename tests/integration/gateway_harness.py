@@ -183,7 +183,12 @@ def start_gateway(config_text: str, env_extra=None, deadline_s: float = 20.0) ->
                 ready.set()
 
     threading.Thread(target=reader, daemon=True).start()
-    if not ready.wait(deadline_s):
+    end = time.time() + deadline_s
+    while not ready.wait(0.1) and time.time() < end:
+        if proc.poll() is not None:  # exited (a start error): no need to wait any longer
+            time.sleep(0.2)  # let the reader take the last lines
+            break
+    if not ready.is_set():
         proc.kill()
         proc.wait(timeout=5)
         raise RuntimeError("gateway did not start:\n" + "\n".join(lines))

@@ -287,3 +287,15 @@ def test_sigterm_drains_the_queue_before_exit(emu, start_gateway):
     assert rc == 0
     assert len(emu.state()["observations"]) == 3  # the trace's root span + chain + retriever
     assert "queue drained" in gw.logs()
+
+
+def test_a_second_gateway_on_a_port_in_use_fails_to_start(emu, start_gateway):
+    """SO_REUSEPORT is off: a second gateway on the same gRPC port must not silently share
+    it (half the calls would reach a process with another config)."""
+    first = start_gateway(make_config(emu.port))
+    taken = make_config(emu.port).replace('grpc_listen: "127.0.0.1:0"',
+                                          'grpc_listen: "127.0.0.1:%d"' % first.grpc_port)
+    with pytest.raises(RuntimeError) as failed:
+        start_gateway(taken, deadline_s=15)
+    assert "cannot listen for gRPC on 127.0.0.1:%d" % first.grpc_port in str(failed.value)
+    assert send_events(first, nested_trace(prefix="port")[:1])[0] == 0

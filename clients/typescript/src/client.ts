@@ -8,8 +8,11 @@
 // - enqueue() only appends to a bounded in-memory queue: no I/O, no exception. When the
 //   queue is full (maxQueueSize) or the client is shut down, the event is dropped, counted
 //   in stats().dropped, and one warning is logged per episode.
-// - Background workers (maxInFlight) send batches of up to batchSize events with the
-//   unary Ingest RPC, at once when a batch is full, else after flushIntervalMs.
+// - Background workers (maxInFlight) send batches of up to batchSize events and at most
+//   maxBatchBytes (4 MiB) of them with the unary Ingest RPC, at once when a batch is full,
+//   else after flushIntervalMs. Strings are made well-formed first (a lone surrogate
+//   becomes U+FFFD): protobuf would write bytes that are not UTF-8, which the gateway's
+//   gRPC cannot decode, refusing the whole call.
 // - Per-event results: ACCEPTED and DUPLICATE count as sent; REJECTED with a retryable
 //   code (UNAVAILABLE, RESOURCE_EXHAUSTED) is resent with the same event_id after its
 //   retry_after; any other REJECTED is counted, logged once per distinct code+reason, and
@@ -17,18 +20,24 @@
 // - Gateway unreachable (UNAVAILABLE, DEADLINE_EXCEEDED, ...): the batch is retried with
 //   the same event ids (the gateway dedupes) and exponential backoff; one warning per
 //   outage, then quiet until delivery resumes. Events keep queueing up to the bound.
-// - Misconfigured (no API key, UNAUTHENTICATED, PERMISSION_DENIED, INVALID_ARGUMENT,
-//   UNIMPLEMENTED): one warning; those batches are dropped and counted.
+// - A call refused for something one event can cause (RESOURCE_EXHAUSTED "message larger
+//   than max", INVALID_ARGUMENT, UNIMPLEMENTED: bytes it cannot decode, PERMISSION_DENIED: a
+//   workspace the key may not write, FAILED_PRECONDITION, OUT_OF_RANGE): the batch is split
+//   in halves, each sent on its own, so only the events at fault are lost; a single event
+//   refused so is dropped and counted, one warning per status code. The client stays on.
+// - Misconfigured (no API key, UNAUTHENTICATED, TLS files or endpoint that make no
+//   channel): one warning; tracing is off, events are dropped and counted.
 // - flush() resolves when everything enqueued so far is settled (or false on timeout);
 //   shutdown() flushes with a deadline, drops what is left (counted) and closes the channel.
 //   With flushOnExit the client flushes on Node's 'beforeExit'.
 // Ownership: the client owns an event once enqueued (it may fill in event_id, timestamp,
-// environment); do not modify it afterwards.
+// environment, and replace lone surrogates in its strings); do not modify it afterwards.
 import { randomUUID } from "crypto";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { ClientOptions, ResolvedOptions, resolveOptions } from "./config";
 import { GrpcTransport, Transport, CallError } from "./transport";
 import { toTimestamp } from "./struct";
+import { prepareEvent } from "./wellformed";
 import type { TraceEvent, IngestResponse } from "./proto";
 
 export interface ClientStats {
@@ -47,8 +56,8 @@ export interface ClientStats {
 }
 
 const RETRYABLE_REJECT = new Set([GrpcStatus.UNAVAILABLE, GrpcStatus.RESOURCE_EXHAUSTED]);
-const PERMANENT_CALL = new Set([
-  GrpcStatus.UNAUTHENTICATED,
+/** Call failures that the content of a batch may cause: the batch is split (see split()). */
+const REFUSED_CALL = new Set([
   GrpcStatus.PERMISSION_DENIED,
   GrpcStatus.INVALID_ARGUMENT,
   GrpcStatus.UNIMPLEMENTED,
@@ -87,6 +96,10 @@ export class TracegateClient {
   private queueFullWarned = false;
   private misconfigWarned = false;
   private readonly rejectLogged = new Set<string>();
+  private readonly refusedLogged = new Set<number>();
+  /** Upper bound of each event's encoded size, measured once when it is first batched. */
+  private readonly sizes = new WeakMap<TraceEvent, number>();
+  private sizeCut = false; // the last batch was cut by maxBatchBytes
   private workers: Promise<void>[] = [];
   private readonly onBeforeExit = () => this.exitFlush();
   private exitFlushing = false;
@@ -220,8 +233,18 @@ export class TracegateClient {
     });
   }
 
-  private take(n: number): TraceEvent[] {
-    const end = Math.min(this.queue.length, this.head + n);
+  /** The next batch: up to batchSize events, at most maxBatchBytes, at least one event. */
+  private take(): TraceEvent[] {
+    const limit = Math.min(this.queue.length, this.head + this.options.batchSize);
+    let end = this.head;
+    let bytes = 64 + Buffer.byteLength(this.options.workspace); // default_workspace, batch_id
+    while (end < limit) {
+      const n = this.eventBytes(this.queue[end]);
+      if (end > this.head && bytes + n > this.options.maxBatchBytes) break;
+      bytes += n;
+      end++;
+    }
+    this.sizeCut = end < limit; // what is left makes a full batch: send it without waiting
     const batch = this.queue.slice(this.head, end);
     this.head = end;
     if (this.head === this.queue.length) {
@@ -235,6 +258,20 @@ export class TracegateClient {
     return batch;
   }
 
+  /** Makes the event's strings well-formed (once) and returns its size bound. */
+  private eventBytes(event: TraceEvent): number {
+    let n = this.sizes.get(event);
+    if (n === undefined) {
+      try {
+        n = prepareEvent(event) + 64; // + the environment stamped later and the framing
+      } catch {
+        n = this.options.maxBatchBytes; // cannot measure it (a frozen object?): it goes alone
+      }
+      this.sizes.set(event, n);
+    }
+    return n;
+  }
+
   private async worker(): Promise<void> {
     while (!this.stopped) {
       const waiting = this.queue.length - this.head;
@@ -243,14 +280,14 @@ export class TracegateClient {
         await this.sleep();
         continue;
       }
-      if (waiting < this.options.batchSize && this.urgent === 0 && !this.closed) {
+      if (waiting < this.options.batchSize && this.urgent === 0 && !this.closed && !this.sizeCut) {
         const due = this.oldestAt + this.options.flushIntervalMs - Date.now();
         if (due > 0) {
           await this.sleep(due);
           continue;
         }
       }
-      const batch: Batch = { events: this.take(this.options.batchSize), abandoned: false };
+      const batch: Batch = { events: this.take(), abandoned: false };
       this.active.add(batch);
       try {
         await this.deliver(batch);
@@ -293,8 +330,14 @@ export class TracegateClient {
         );
       } catch (e) {
         if (batch.abandoned) return;
-        const code = (e as CallError).code;
-        if (code !== undefined && PERMANENT_CALL.has(code)) {
+        const err = e as CallError;
+        const code = err.code;
+        if ((code === GrpcStatus.RESOURCE_EXHAUSTED && tooLarge(err)) ||
+            (code !== undefined && REFUSED_CALL.has(code) && !err.fatal)) {
+          await this.split(batch, err);
+          return;
+        }
+        if (err.fatal || code === GrpcStatus.UNAUTHENTICATED) {
           this.warnMisconfigured(
             `gateway at ${this.options.endpoint} refused the call (${codeName(code)}: ` +
               `${(e as Error).message}); tracing is off, events are dropped`,
@@ -330,6 +373,47 @@ export class TracegateClient {
   }
 
   private retryAfterMs = 0;
+
+  /** The gateway refused the whole call for something one event can cause. Sends the two
+   *  halves on their own (so that one bad event loses only itself); drops a single event
+   *  (counted, one warning per status code). Never resends the same request. */
+  private async split(batch: Batch, err: CallError): Promise<void> {
+    const events = batch.events;
+    batch.events = [];
+    if (events.length === 1) {
+      this.counters.dropped++;
+      const code = err.code ?? GrpcStatus.UNKNOWN;
+      if (!this.refusedLogged.has(code)) {
+        this.refusedLogged.add(code);
+        const size = this.sizes.get(events[0]);
+        this.options.logger.warn(
+          `gateway at ${this.options.endpoint} refused an event` +
+            (size !== undefined ? ` (about ${size} bytes)` : "") +
+            ` (${codeName(code)}: ${err.details || err.message}); such events are dropped`,
+        );
+      }
+      return;
+    }
+    this.counters.retries += events.length;
+    const mid = events.length >> 1;
+    const parts: Batch[] = [events.slice(0, mid), events.slice(mid)].map((p) => ({ events: p, abandoned: false }));
+    for (const p of parts) this.active.add(p);
+    try {
+      for (const p of parts) {
+        try {
+          await this.deliver(p);
+        } catch (e) {
+          if (!p.abandoned) {
+            this.counters.dropped += p.events.length; // a bug of ours must not lose the other half
+            p.events = [];
+            this.options.logger.warn(`internal error, events dropped: ${e}`);
+          }
+        }
+      }
+    } finally {
+      for (const p of parts) this.active.delete(p);
+    }
+  }
 
   /** Counts the per-event results; returns the events to resend. */
   private settle(sent: TraceEvent[], res: IngestResponse): TraceEvent[] {
@@ -379,6 +463,12 @@ export class TracegateClient {
     this.misconfigWarned = true;
     this.options.logger.warn(message);
   }
+}
+
+/** RESOURCE_EXHAUSTED for the size of the request ("Received message larger than max"), not
+ *  an overloaded gateway. */
+function tooLarge(err: CallError): boolean {
+  return /larger than max/i.test(err.details || err.message || "");
 }
 
 function jitter(ms: number): number {

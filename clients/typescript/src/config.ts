@@ -38,6 +38,9 @@ export interface ClientOptions {
   maxQueueSize?: number;
   /** Events per request. Default 100. */
   batchSize?: number;
+  /** Serialized bytes per request (an upper bound is estimated); an event larger than this
+   *  goes alone. Default 4 MiB, well under the gateway's 16 MiB message limit. */
+  maxBatchBytes?: number;
   /** A partial batch is sent after this long. Default 500 ms. */
   flushIntervalMs?: number;
   /** Concurrent requests. Default 2. */
@@ -105,6 +108,7 @@ export function resolveOptions(
     enabled: o.enabled ?? truthy(env.TRACEGATE_ENABLED) ?? true,
     maxQueueSize: o.maxQueueSize ?? 100_000,
     batchSize: Math.max(1, o.batchSize ?? 100),
+    maxBatchBytes: Math.max(1, o.maxBatchBytes ?? 4 * 1024 * 1024),
     flushIntervalMs: o.flushIntervalMs ?? 500,
     maxInFlight: Math.max(1, o.maxInFlight ?? 2),
     timeoutMs: o.timeoutMs ?? 10_000,

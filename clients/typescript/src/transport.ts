@@ -8,6 +8,11 @@ import type { ResolvedOptions } from "./config";
 /** An error from a call: `code` is the canonical gRPC status code. */
 export interface CallError extends Error {
   code?: number;
+  /** The text of the status (grpc-js's ServiceError.details). */
+  details?: string;
+  /** The channel cannot be made at all (bad TLS files, bad endpoint): retrying or
+   *  splitting the batch cannot help. */
+  fatal?: boolean;
 }
 
 export interface Transport {
@@ -53,6 +58,7 @@ export class GrpcTransport implements Transport {
       } catch (e) {
         const err = e as CallError;
         err.code = grpc.status.INVALID_ARGUMENT;  // bad TLS files, bad endpoint: misconfigured
+        err.fatal = true;
         reject(err);
         return;
       }

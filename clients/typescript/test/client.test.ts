@@ -2,7 +2,8 @@
 // retries, misconfiguration, bounds, flush and shutdown.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { TracegateClient, resolveOptions, sanitizeEnvironment } from "../src/index";
+import { TracegateClient, resolveOptions, sanitizeEnvironment, loadProtos, toStruct } from "../src/index";
+import { replaceLoneSurrogates, wellFormed } from "../src/wellformed";
 import type { TraceEvent, IngestRequest } from "../src/proto";
 import { FakeGateway, CapturingLogger, acceptAll, callError, status } from "./fakes";
 
@@ -193,4 +194,152 @@ test("options come from the environment; arguments win", () => {
   assert.equal(resolveOptions({}, {}).endpoint, "127.0.0.1:50051");
   assert.equal(sanitizeEnvironment("langfuse-x"), "");
   assert.equal(sanitizeEnvironment("Bad Env"), "");
+});
+
+// --- requests cut by size, too large, lone surrogates, calls refused for one event --------
+
+/** The encoded size of a request, as the real gateway would receive it. */
+function encodedBytes(req: IngestRequest): number {
+  return loadProtos().tracegate.v1.IngestService.service.Ingest.requestSerialize(req).length;
+}
+
+/** Answers like gRPC with a receive limit of `limit` bytes; records the encoded sizes and
+ *  the observation ids of the requests it takes. */
+function limitedGateway(limit: number, sizes: number[], taken: string[] = []): FakeGateway {
+  return new FakeGateway((req) => {
+    const n = encodedBytes(req);
+    if (n > limit) return callError(status.RESOURCE_EXHAUSTED, `Received message larger than max (${n} vs. ${limit})`);
+    sizes.push(n);
+    for (const e of req.events ?? []) taken.push(e.observation?.id ?? "");
+    return acceptAll(req);
+  });
+}
+
+function bigSpan(i: number, bytes: number): TraceEvent {
+  const e = span(i);
+  e.observation!.input = { text: "x".repeat(bytes) };
+  return e;
+}
+
+test("requests are cut by maxBatchBytes: 20 events of 900 KB reach a 16 MiB gateway", async () => {
+  // In one request they made 18 MB, refused by gRPC and retried forever.
+  const sizes: number[] = [];
+  const gw = limitedGateway(16 << 20, sizes);
+  const log = new CapturingLogger();
+  const c = client(gw, log, { flushIntervalMs: 10 });
+  for (let i = 0; i < 20; i++) assert.equal(c.enqueue(bigSpan(i, 900_000)), true);
+  assert.equal(await c.flush(10_000), true);
+  const s = await c.shutdown();
+  assert.deepEqual({ sent: s.sent, dropped: s.dropped, retries: s.retries }, { sent: 20, dropped: 0, retries: 0 });
+  assert.equal(sizes.length, gw.requests.length, "no request refused");
+  assert.ok(sizes.length >= 5 && Math.max(...sizes) <= 4 << 20, `sizes ${sizes}`);
+  assert.deepEqual(log.lines, []);
+});
+
+test("maxBatchBytes is an option", async () => {
+  const sizes: number[] = [];
+  const gw = limitedGateway(16 << 20, sizes);
+  const c = client(gw, new CapturingLogger(), { maxBatchBytes: 100_000 });
+  for (let i = 0; i < 10; i++) c.enqueue(bigSpan(i, 30_000));
+  assert.equal(await c.flush(5000), true);
+  assert.equal((await c.shutdown()).sent, 10);
+  assert.ok(sizes.length >= 4 && Math.max(...sizes) <= 100_000, `sizes ${sizes}`);
+});
+
+test("a request refused as too large is split; a single oversized event is dropped, counted, logged once", async () => {
+  const sizes: number[] = [];
+  const taken: string[] = [];
+  const gw = limitedGateway(1 << 20, sizes, taken); // its limit is below maxBatchBytes
+  const log = new CapturingLogger();
+  const c = client(gw, log, { maxBatchBytes: 64 << 20, maxInFlight: 1 });
+  for (let i = 0; i < 10; i++) {
+    c.enqueue(bigSpan(i, 200_000));
+    if (i === 4) c.enqueue(bigSpan(99, 1_500_000));
+    if (i === 7) c.enqueue(bigSpan(98, 1_200_000));
+  }
+  assert.equal(await c.flush(10_000), true);
+  assert.equal(c.enqueue(span(50)), true, "the client stays on");
+  assert.equal(await c.flush(5000), true);
+  const s = await c.shutdown();
+  assert.deepEqual({ sent: s.sent, dropped: s.dropped, rejected: s.rejected, pending: s.pending },
+    { sent: 11, dropped: 2, rejected: 0, pending: 0 });
+  const want = [...Array.from({ length: 10 }, (_, i) => `obs-${i}`), "obs-50"];
+  assert.deepEqual([...taken].sort(), want.sort(), "each other event delivered once");
+  assert.equal(log.lines.length, 1, log.lines.join("\n"));
+  assert.match(log.lines[0], /refused an event .*RESOURCE_EXHAUSTED: Received message larger than max/);
+});
+
+test("lone surrogates are replaced with U+FFFD before encoding (values and keys)", async () => {
+  const half = "hi 😀".slice(0, 4);
+  const gw = new FakeGateway((req) => {
+    // The gateway's parser refuses invalid UTF-8: check the bytes the client would send.
+    const bytes = loadProtos().tracegate.v1.IngestService.service.Ingest.requestSerialize(req);
+    return bytes.includes(Buffer.from([0xed, 0xa0, 0xbd])) ? callError(status.UNIMPLEMENTED, "") : acceptAll(req);
+  });
+  const log = new CapturingLogger();
+  const c = client(gw, log);
+  c.enqueue({
+    observation: {
+      id: "o", traceId: "t" + half, type: "OBSERVATION_TYPE_SPAN", name: half,
+      startTime: { seconds: "1700000000", nanos: 0 }, input: { text: half },
+      metadata: toStruct({ [half]: [half, { k: "\uDE00x" }] }),
+      trace: { tags: [half, "ok"] },
+    },
+  });
+  c.enqueue({ trace: { id: "t2", name: "pair \uD83D\uDE00 kept" } });
+  assert.equal(await c.flush(5000), true);
+  const s = await c.shutdown();
+  assert.deepEqual({ sent: s.sent, dropped: s.dropped }, { sent: 2, dropped: 0 });
+  const [o, t] = gw.events();
+  assert.equal(o.observation!.name, "hi \uFFFD");
+  assert.equal(o.observation!.traceId, "thi \uFFFD");
+  assert.equal(o.observation!.input!.text, "hi \uFFFD");
+  assert.deepEqual(o.observation!.trace!.tags, ["hi \uFFFD", "ok"]);
+  const meta = o.observation!.metadata!.fields!;
+  assert.deepEqual(Object.keys(meta), ["hi \uFFFD"]);
+  const list = meta["hi \uFFFD"].listValue!.values!;
+  assert.equal(list[0].stringValue, "hi \uFFFD");
+  assert.equal(list[1].structValue!.fields!.k.stringValue, "\uFFFDx");
+  assert.equal(t.trace!.name, "pair 😀 kept");
+  assert.deepEqual(log.lines, []);
+});
+
+test("replaceLoneSurrogates (used where String.prototype.toWellFormed is missing)", () => {
+  const cases: Array<[string, string]> = [
+    ["a\uD83D", "a\uFFFD"], ["\uDE00b", "\uFFFDb"], ["a\uD83D\uDE00b", "a\uD83D\uDE00b"],
+    ["\uDE00\uD83D", "\uFFFD\uFFFD"], ["\uD83D\uD83D\uDE00", "\uFFFD\uD83D\uDE00"], ["plain", "plain"], ["", ""],
+  ];
+  for (const [input, want] of cases) {
+    assert.equal(replaceLoneSurrogates(input), want, JSON.stringify(input));
+    assert.equal(wellFormed(input), want);
+  }
+  const units = ["a", "\uD83D", "\uDE00", "é", "\uDBFF", "\uDC00"];
+  for (let n = 0; n < 2000; n++) {
+    let s = "";
+    for (let i = 0; i < 6; i++) s += units[(n * 7 + i * 13 + (n >> i)) % units.length];
+    assert.equal(Buffer.from(replaceLoneSurrogates(s), "utf8").toString("utf8"), replaceLoneSurrogates(s));
+    const native = (s as unknown as { toWellFormed?: () => string }).toWellFormed;
+    if (native) assert.equal(replaceLoneSurrogates(s), native.call(s), JSON.stringify(s));
+  }
+});
+
+test("a call refused for one event (UNIMPLEMENTED) loses only that event; the client stays on", async () => {
+  const bad = (req: IngestRequest) => (req.events ?? []).some((e) => e.observation?.name === "bad");
+  const gw = new FakeGateway((req) => (bad(req) ? callError(status.UNIMPLEMENTED, "") : acceptAll(req)));
+  const log = new CapturingLogger();
+  const c = client(gw, log, { maxInFlight: 1 });
+  for (let i = 0; i < 10; i++) {
+    const e = span(i);
+    if (i === 6) e.observation!.name = "bad";
+    c.enqueue(e);
+  }
+  assert.equal(await c.flush(5000), true);
+  assert.equal(c.enqueue(span(10)), true, "not turned off");
+  assert.equal(await c.flush(5000), true);
+  const s = await c.shutdown();
+  assert.deepEqual({ sent: s.sent, dropped: s.dropped, pending: s.pending }, { sent: 10, dropped: 1, pending: 0 });
+  assert.ok(gw.requests.length <= 10, `${gw.requests.length} calls`); // bisected, not one by one
+  assert.equal(log.lines.length, 1, log.lines.join("\n"));
+  assert.match(log.lines[0], /refused an event .*UNIMPLEMENTED/);
+  assert.doesNotMatch(log.lines[0], /tracing is off/);
 });

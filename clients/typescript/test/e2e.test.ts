@@ -182,3 +182,24 @@ test("wrong API key: one warning, events dropped, the host never sees an error",
   assert.equal(log.lines.length, 1, log.lines.join("\n"));
   assert.match(log.lines[0], /UNAUTHENTICATED/);
 });
+
+test("20 events of 900 KB and a lone surrogate all arrive; the client stays on", async () => {
+  // 18 MB in one request was refused by gRPC (16 MiB) and retried forever; a lone
+  // surrogate was encoded as invalid UTF-8, refused UNIMPLEMENTED, and turned tracing off.
+  const log = new CapturingLogger();
+  const client = new TracegateClient({ ...rec.clientOptions, logger: log, flushIntervalMs: 10 });
+  for (let i = 0; i < 20; i++) {
+    const e = span("t-big", `big-${i}`);
+    e.observation!.input = { text: "x".repeat(900_000) };
+    assert.equal(client.enqueue(e), true);
+  }
+  const half = "hi 😀".slice(0, 4);
+  client.enqueue({ observation: { ...span("t-big", "surrogate").observation, name: half, input: { text: half } } });
+  assert.equal(await client.flush(60_000), true);
+  const stats = await client.shutdown();
+  assert.deepEqual({ sent: stats.sent, dropped: stats.dropped, rejected: stats.rejected }, { sent: 21, dropped: 0, rejected: 0 });
+  assert.deepEqual(log.lines, []);
+  const state = await rec.waitFor({ observations: 21 }, 60);
+  const names = Object.values(state.observations).map((o) => o.name);
+  assert.ok(names.includes("hi \uFFFD"), JSON.stringify(names));
+});

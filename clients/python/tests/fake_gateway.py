@@ -26,6 +26,7 @@ class FakeGateway(ingest_service_pb2_grpc.IngestServiceServicer):
         self.fail_calls = []  # grpc.StatusCode to abort the next calls with
         self.reject = {}  # event_id -> (code, reason); applied every time
         self.retryable_once = set()  # event_ids rejected UNAVAILABLE on their first try
+        self.refuse_call = None  # request -> (grpc.StatusCode, details) to fail it, or None
         self.request_bytes = []  # serialized size of every request that got through
         # max_message_bytes: gRPC's own limit (the real gateway's 16 MiB default); a larger
         # request fails RESOURCE_EXHAUSTED "Received message larger than max" in gRPC.
@@ -63,6 +64,9 @@ class FakeGateway(ingest_service_pb2_grpc.IngestServiceServicer):
             if self.fail_calls:
                 code = self.fail_calls.pop(0)
                 context.abort(code, "injected failure")
+            refused = self.refuse_call and self.refuse_call(request)
+            if refused:
+                context.abort(*refused)
             resp = ipb.IngestResponse(batch_id=request.batch_id)
             for ev in request.events:
                 r = resp.results.add(event_id=ev.event_id)

@@ -311,7 +311,8 @@ def test_request_refused_as_too_large_is_split_and_an_oversized_event_dropped(ma
         stats = client.stats()
         assert (stats["sent"], stats["dropped"], stats["queued"]) == (11, 1, 0)
         messages = [r.getMessage() for r in caplog.records]
-        assert len([m for m in messages if "too large" in m]) == 1, messages
+        refused = [m for m in messages if "refused an event" in m]
+        assert len(refused) == 1 and "larger than max" in refused[0], messages
         assert not [m for m in messages if "unavailable" in m], messages
     finally:
         gw.stop()
@@ -355,3 +356,28 @@ def test_missing_event_id_is_filled_once(fake_gateway, make_client):
     assert ev.event_id in ids
     assert fake_gateway.calls == 2 and set(fake_gateway.received.values()) == {1}
     assert client.stats()["sent"] == 2
+
+
+def test_call_refused_for_one_event_loses_only_that_event(fake_gateway, make_client, caplog):
+    # The gateway refuses the whole call when the key may not write one event's workspace.
+    def refuse(request):
+        if any(ev.workspace == "forbidden" for ev in request.events):
+            return grpc.StatusCode.PERMISSION_DENIED, 'may not write workspace(s) "forbidden"'
+    fake_gateway.refuse_call = refuse
+    client = make_client(fake_gateway.endpoint, batch_size=16, flush_interval=60)
+    with caplog.at_level(logging.WARNING, logger="tracegate"):
+        for i in range(16):
+            ev = obs(i)
+            if i == 11:
+                ev.workspace = "forbidden"
+            client.send(ev)
+        assert client.flush(timeout=10)
+        client.send(obs(20))
+        assert client.flush(timeout=10)
+    assert set(fake_gateway.received) == {"e%d" % i for i in range(21) if i < 16 and i != 11
+                                          } | {"e20"}
+    stats = client.stats()
+    assert (stats["sent"], stats["dropped"], stats["queued"]) == (16, 1, 0)
+    assert fake_gateway.calls <= 2 * 4 + 2  # bisected: about two calls per halving
+    refused = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert len(refused) == 1 and "PERMISSION_DENIED" in refused[0], refused

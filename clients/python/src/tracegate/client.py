@@ -24,13 +24,15 @@ Contract
   first failure of an outage logs one warning; the client then stays quiet until the
   gateway answers again. Meanwhile new events wait in the queue; once it is full, new
   events are dropped and counted.
-- A request the gateway refuses as too large (RESOURCE_EXHAUSTED "... larger than max",
-  its server.max_receive_message_bytes is below max_batch_bytes) is split in halves and
-  each half sent; a single event that is still too large is dropped and counted, with one
-  warning. It is never resent as it was.
-- A call refused for good (UNAUTHENTICATED, PERMISSION_DENIED, INVALID_ARGUMENT,
-  UNIMPLEMENTED, ...) means a misconfiguration: one warning, the batch is dropped and
-  counted, later batches are still tried (a fixed gateway config starts working).
+- A call refused for something one event can cause (RESOURCE_EXHAUSTED "... larger than
+  max": the gateway's server.max_receive_message_bytes is below max_batch_bytes;
+  PERMISSION_DENIED: a workspace the key may not write; INVALID_ARGUMENT, UNIMPLEMENTED,
+  FAILED_PRECONDITION, OUT_OF_RANGE) is never resent as it was: the batch is split in
+  halves and each half sent on its own; a single event refused so is dropped and counted,
+  one warning per status code. Only the events at fault are lost.
+- Any other call refused for good (UNAUTHENTICATED, ...) means a misconfiguration: one
+  warning, the batch is dropped and counted, later batches are still tried (a fixed
+  gateway config starts working).
 - Without an API key the client is disabled: one warning, every event dropped (counted),
   no thread, no connection (the seed's rule: tracing failures never affect the service).
 - `flush(timeout)` waits until everything sent before the call is resolved; `shutdown()`
@@ -56,6 +58,9 @@ from tracegate.config import ClientConfig
 log = logging.getLogger("tracegate")
 
 _RETRYABLE_EVENT_CODES = {8, 14}  # RESOURCE_EXHAUSTED, UNAVAILABLE
+# Call failures one event of the batch may cause: the batch is split (see _split).
+_SPLIT_CODES = {"PERMISSION_DENIED", "INVALID_ARGUMENT", "UNIMPLEMENTED", "FAILED_PRECONDITION",
+                "OUT_OF_RANGE"}
 _MAX_LOGGED_REASONS = 100
 DEFAULT_MAX_BATCH_BYTES = 4 << 20  # well under gRPC's default 16 MiB message limit
 
@@ -311,8 +316,9 @@ class TracegateClient:
                                                       metadata=self._metadata)
             except grpc.RpcError as e:
                 code = e.code() if hasattr(e, "code") else grpc.StatusCode.UNKNOWN
-                if code == grpc.StatusCode.RESOURCE_EXHAUSTED and _too_large(e):
-                    self._split_too_large(pending, _details(e))
+                if ((code == grpc.StatusCode.RESOURCE_EXHAUSTED and _too_large(e))
+                        or code.name in _SPLIT_CODES):
+                    self._split(pending, code.name, _details(e))
                     return
                 if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED,
                             grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.ABORTED,
@@ -340,18 +346,19 @@ class TracegateClient:
                 self._sleep(max(wait, backoff))
                 backoff = min(self._max_backoff, backoff * 2)
 
-    def _split_too_large(self, pending: list, details: str) -> None:
-        """The gateway refused the request for its size: resends the events in two halves,
-        drops (and counts) a single event that is too large by itself."""
+    def _split(self, pending: list, code: str, details: str) -> None:
+        """The gateway refused the call for something one event can cause (its size, a
+        workspace, bytes it cannot decode): sends the two halves on their own, drops (and
+        counts) a single event refused by itself."""
         if len(pending) > 1:
             self._counts_add(retried=len(pending))
             half = len(pending) // 2
             self._deliver(pending[:half])
             self._deliver(pending[half:])
             return
-        self._warn_once("too-large", "tracegate: gateway %s refused an event of %d bytes as "
-                        "too large (%s); such events are dropped" %
-                        (self.config.endpoint, pending[0].ByteSize(), details))
+        self._warn_once("refused-event:" + code, "tracegate: gateway %s refused an event of "
+                        "%d bytes (%s: %s); such events are dropped" %
+                        (self.config.endpoint, pending[0].ByteSize(), code, details))
         self._resolve(dropped=1)
 
     def _account(self, pending: list, response) -> tuple[list, float]:

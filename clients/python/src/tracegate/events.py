@@ -92,7 +92,7 @@ def _s(value: Any) -> str:
         return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
-def clean(value: Any, _depth: int = 0) -> Any:
+def _clean(value: Any, _depth: int = 0) -> Any:
     """A copy of JSON-like data (dicts, lists, str) whose strings, keys included, encode as
     UTF-8 (see _s)."""
     if isinstance(value, str):
@@ -100,9 +100,9 @@ def clean(value: Any, _depth: int = 0) -> Any:
     if _depth > 100:
         return value
     if isinstance(value, Mapping):
-        return {_s(k): clean(v, _depth + 1) for k, v in value.items()}
+        return {_s(k): _clean(v, _depth + 1) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [clean(v, _depth + 1) for v in value]
+        return [_clean(v, _depth + 1) for v in value]
     return value
 
 
@@ -120,7 +120,7 @@ def fill_struct(struct: struct_pb2.Struct, data: Optional[Mapping[str, Any]]) ->
         struct.update(data)
     except (TypeError, ValueError):  # UnicodeEncodeError is a ValueError
         struct.Clear()
-        struct.update(clean(json.loads(dumps(data))))
+        struct.update(_clean(json.loads(dumps(data))))
 
 
 # --- chat messages -------------------------------------------------------------------

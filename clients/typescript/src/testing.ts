@@ -232,6 +232,15 @@ export async function startGateway(configText: string): Promise<Gateway> {
   fs.writeFileSync(file, configText, { mode: 0o600 });
   const proc = spawn(gatewayBinary(), ["--config=" + file], { stdio: ["ignore", "ignore", "pipe"] });
   children.add(proc);
+  // With TRACEGATE_GATEWAY_LOG_DIR set (Tracegate's ctest), a copy of the log goes there for
+  // the suite's log scan.
+  const keepDir = process.env.TRACEGATE_GATEWAY_LOG_DIR;
+  if (keepDir) {
+    fs.mkdirSync(keepDir, { recursive: true });
+    const keep = fs.createWriteStream(path.join(keepDir, `node-${process.pid}-${proc.pid}.log`));
+    proc.stderr!.on("data", (chunk: Buffer) => keep.write(chunk));
+    proc.stderr!.once("end", () => keep.end());
+  }
   const log: string[] = [];
   try {
     const ports = await waitForLine(proc, proc.stderr!, 20_000, (l) => {

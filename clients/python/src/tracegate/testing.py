@@ -68,8 +68,9 @@ def find_emulator() -> str:
     raise FileNotFoundError("Langfuse emulator not found: set TRACEGATE_EMULATOR")
 
 
-def _read_line(stream, prefix: bytes, deadline_s: float) -> bytes:
-    """Reads `stream` (a pipe) line by line until one starts with prefix."""
+def _read_line(stream, prefix: bytes, deadline_s: float, seen: Optional[list] = None) -> bytes:
+    """Reads `stream` (a pipe) line by line until one starts with prefix. With `seen`, every
+    byte read is appended to it (lines before, the line, and what followed in the chunk)."""
     sel = selectors.DefaultSelector()
     sel.register(stream, selectors.EVENT_READ)
     buf = b""
@@ -77,7 +78,11 @@ def _read_line(stream, prefix: bytes, deadline_s: float) -> bytes:
     while True:
         while b"\n" in buf:
             line, buf = buf.split(b"\n", 1)
+            if seen is not None:
+                seen.append(line + b"\n")
             if line.startswith(prefix):
+                if seen is not None and buf:
+                    seen.append(buf)
                 return line
         left = end - time.monotonic()
         if left <= 0 or not sel.select(left):
@@ -159,11 +164,14 @@ class Recorder:
         path = os.path.join(self.tmp, "tracegate.yaml")
         with open(path, "w") as f:
             f.write(self._config())
+        os.chmod(path, 0o600)  # it holds the emulator's Langfuse secret key
         self.gw_proc = subprocess.Popen([self.gateway_bin, "--config=" + path],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 20
+        seen: List[bytes] = []
         while True:
-            line = _read_line(self.gw_proc.stderr, b"{", max(0.1, deadline - time.monotonic()))
+            line = _read_line(self.gw_proc.stderr, b"{", max(0.1, deadline - time.monotonic()),
+                              seen)
             try:
                 obj = json.loads(line)
             except ValueError:
@@ -171,9 +179,14 @@ class Recorder:
             if obj.get("msg") == "tracegate listening":
                 self.grpc_port, self.admin_port = int(obj["grpc_port"]), int(obj["admin_port"])
                 break
-        # Keep draining stderr so the gateway never blocks on a full pipe.
-        threading.Thread(target=_copy, args=(self.gw_proc.stderr,
-                                             os.path.join(self.tmp, "gateway.log")),
+        # Keep draining stderr so the gateway never blocks on a full pipe. With
+        # TRACEGATE_GATEWAY_LOG_DIR set (Tracegate's ctest), a copy goes there for its log scan.
+        paths = [os.path.join(self.tmp, "gateway.log")]
+        keep = os.environ.get("TRACEGATE_GATEWAY_LOG_DIR")
+        if keep:
+            os.makedirs(keep, exist_ok=True)
+            paths.append(os.path.join(keep, "python-%d-%d.log" % (os.getpid(), self.gw_proc.pid)))
+        threading.Thread(target=_copy, args=(self.gw_proc.stderr, paths, b"".join(seen)),
                          daemon=True).start()
 
     def stop_gateway(self) -> None:
@@ -332,15 +345,20 @@ def _trace_span_ids(observations: List[Dict[str, Any]]) -> set:
     return ids
 
 
-def _copy(stream, path: str) -> None:
+def _copy(stream, paths: List[str], first: bytes = b"") -> None:
+    outs = [open(p, "ab") for p in paths]
     try:
-        with open(path, "ab") as out:
-            while True:
-                chunk = os.read(stream.fileno(), 65536)
-                if not chunk:
-                    return
+        chunk = first
+        while True:
+            for out in outs:
                 out.write(chunk)
+                out.flush()
+            chunk = os.read(stream.fileno(), 65536)
+            if not chunk:
+                return
     finally:
+        for out in outs:
+            out.close()
         stream.close()
 
 

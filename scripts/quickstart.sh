@@ -5,11 +5,15 @@
 # and prints the "langfuse-sanity-check" trace as the emulator stored it. Stops everything
 # it started on exit. With a real Langfuse, skip the emulator: set LANGFUSE_BASE_URL,
 # LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY and run build/gateway/tracegate yourself.
+#
+#   TRACEGATE_SKIP_SETUP=1 TRACEGATE_BUILD_DIR=build scripts/quickstart.sh   # reuse a build
+#   (ctest's quickstart_smoke runs it that way, so the README's first command stays tested)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+[ "${TRACEGATE_SKIP_SETUP:-0}" = 1 ] || scripts/setup.sh
 
-PY=.venv/bin/python3
+PY=${TRACEGATE_PYTHON:-.venv/bin/python3}
+BUILD=${TRACEGATE_BUILD_DIR:-build}
 WORK=$(mktemp -d /tmp/tracegate-quickstart.XXXXXX)
 pids=()
 cleanup() {
@@ -32,7 +36,7 @@ echo "== Langfuse emulator on $LANGFUSE_BASE_URL"
 
 # 2. The gateway with the example config, on free loopback ports.
 export TRACEGATE_GRPC_LISTEN=127.0.0.1:0 TRACEGATE_ADMIN_LISTEN=127.0.0.1:0 APP_ENV=${APP_ENV:-dev}
-build/gateway/tracegate --config=examples/tracegate.yaml 2>"$WORK/gateway.log" &
+"$BUILD/gateway/tracegate" --config=examples/tracegate.yaml 2>"$WORK/gateway.log" &
 pids+=($!)
 for _ in $(seq 100); do grep -q '"tracegate listening"' "$WORK/gateway.log" 2>/dev/null && break; sleep 0.1; done
 GRPC_PORT=$(sed -n 's/.*"tracegate listening".*"grpc_port":"\([0-9]*\)".*/\1/p' "$WORK/gateway.log")
@@ -42,13 +46,13 @@ echo "== tracegate on 127.0.0.1:$GRPC_PORT (gRPC), http://127.0.0.1:$ADMIN_PORT/
 
 # 3. Send the sanity trace through gRPC, as a service would.
 TRACEGATE_ENDPOINT=127.0.0.1:$GRPC_PORT TRACEGATE_API_KEY=tg_dev_key_change_me \
-  build/clients/cpp/tracegate-cli verify --workspace=default --service=quickstart
+  "$BUILD/clients/cpp/tracegate-cli" verify --workspace=default --service=quickstart
 
 # 4. Show what reached "Langfuse".
 $PY - "$EMU_PORT" <<'PYEOF'
 import json, sys, urllib.request
 port = sys.argv[1]
-url = "http://127.0.0.1:%s/_emulator/wait?traces=1&observations=4&scores=1&timeout=15" % port
+url = "http://127.0.0.1:%s/_emulator/wait?traces=1&observations=3&scores=1&timeout=15" % port
 with urllib.request.urlopen(url, timeout=20) as r:
     assert r.status == 200
 state = json.load(urllib.request.urlopen("http://127.0.0.1:%s/_emulator/state" % port))

@@ -107,10 +107,15 @@ def test_verify_command_delivers_the_sanity_trace(tracegate_recorder):
     out = subprocess.run(cmd + ["--service", "onekey-rag"], env=env, capture_output=True,
                          text=True, timeout=60)
     assert out.returncode == 0, out.stdout + out.stderr
-    assert out.stdout.count("ACCEPTED") == 5
+    assert out.stdout.count("ACCEPTED") == 4  # three observations and a score
     trace = rec.wait_trace(name="langfuse-sanity-check", observations=3)
     assert sorted(trace["tags"]) == ["env:staging", "service:onekey-rag"]
     assert trace["environment"] == "staging"
+    assert (trace["input"], trace["output"]) == ("Is the Langfuse pipeline working?", "yes")
+    assert trace["metadata"]["source"] == "tracegate-verify (python)"
+    everything = rec.observations(trace["id"], include_trace_span=True)
+    roots = [o["name"] for o in everything if not o.get("parentObservationId")]
+    assert roots == ["sanity-chain"] and len(everything) == 3
     tree = rec.tree(trace["id"])
     assert [(n["name"], n["type"]) for n in tree] == [("sanity-chain", "CHAIN")]
     assert sorted((c["name"], c["type"]) for c in tree[0]["children"]) == [

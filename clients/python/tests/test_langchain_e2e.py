@@ -47,11 +47,21 @@ def count(tree):
     return sum(1 + count(children) for _, _, children in tree)
 
 
+def single_root(rec, trace_id):
+    """The trace's only observation without a parent (the gateway's span of a Trace
+    event included: a LangChain trace must not have one)."""
+    everything = rec.observations(trace_id, include_trace_span=True)
+    roots = [o for o in everything if not o.get("parentObservationId")]
+    assert len(roots) == 1, [(o["name"], o["type"]) for o in roots]
+    assert rec.trace(trace_id).get("rootObservationId") == roots[0]["id"]
+    return roots[0]
+
+
 @pytest.fixture
 def handler(tracegate_recorder):
     client = tracegate_recorder.client(flush_interval=0.02, app_env="test")
     h = TracegateCallbackHandler(client=client, tags={"team": "rag"}, service="rag-svc",
-                                 metadata={"app": "demo"})
+                                 metadata={"app": "demo"}, release="rel-1", version="v-2")
     yield h
     client.shutdown(timeout=5)
 
@@ -68,16 +78,19 @@ def test_pipeline_produces_one_trace_matching_node_by_node(tracegate_recorder, h
     assert run_pipeline(handler) == "4 words."
     assert handler.flush(10)
     trace_id = handler.last_trace_id
-    rec.wait(traces=1, observations=count(EXPECTED_TREE) + 1)
+    assert rec.wait(traces=1, observations=count(EXPECTED_TREE))
 
     traces = rec.traces()
     assert len(traces) == 1
+    assert single_root(rec, trace_id)["name"] == "rag-pipeline"
+    assert len(rec.observations(trace_id, include_trace_span=True)) == count(EXPECTED_TREE)
     trace = rec.trace(trace_id)
     assert trace["name"] == "rag-pipeline"
     assert (trace["userId"], trace["sessionId"]) == ("user-42", "sess-7")
     assert sorted(trace["tags"]) == sorted(TAGS)
     assert trace["input"] == lc_pipeline.QUESTION and trace["output"] == "4 words."
     assert trace["metadata"]["app"] == "demo" and trace["environment"] == "test"
+    assert (trace["release"], trace["version"]) == ("rel-1", "v-2")
 
     tree = rec.tree(trace_id)
     assert shape(tree) == expected_shape(EXPECTED_TREE)
@@ -95,6 +108,9 @@ def test_pipeline_produces_one_trace_matching_node_by_node(tracegate_recorder, h
         assert attrs["sessionId"] == "sess-7" and sorted(attrs["tags"]) == sorted(TAGS)
         assert obs["level"] == "DEFAULT" and obs["endTime"] >= obs["startTime"]
         assert obs["environment"] == "test"
+        # Only the root carries the trace's input and output.
+        has_io = "input" in attrs or "output" in attrs
+        assert has_io == (obs["name"] == "rag-pipeline"), obs["name"]
 
     root = nodes["rag-pipeline"][0]
     assert root["input"] == lc_pipeline.QUESTION and root["output"] == "4 words."
@@ -149,7 +165,8 @@ def test_llm_error_is_an_error_observation_with_its_message(tracegate_recorder, 
         run_pipeline(handler, model=lc_pipeline.FailingChat(messages=iter([])))
     assert handler.flush(10)
     trace_id = handler.last_trace_id
-    rec.wait(traces=1, observations=9)
+    assert rec.wait(traces=1, observations=9)
+    assert single_root(rec, handler.last_trace_id)["name"] == "rag-pipeline"
     by_name = {o["name"]: o for o in rec.observations(trace_id)}
     gen = by_name["FailingChat"]
     assert gen["type"] == "GENERATION" and gen["level"] == "ERROR"
@@ -160,7 +177,9 @@ def test_llm_error_is_an_error_observation_with_its_message(tracegate_recorder, 
         assert "model overloaded: 529" in by_name[chain]["statusMessage"]
     assert by_name["docs-retriever"]["level"] == "DEFAULT"
     assert "count-agent" not in by_name
-    assert rec.trace(trace_id)["name"] == "rag-pipeline"
+    trace = rec.trace(trace_id)
+    assert trace["name"] == "rag-pipeline" and trace["input"] == lc_pipeline.QUESTION
+    assert trace["output"] is None and trace["userId"] == "user-42"
 
 
 def test_streaming_records_the_first_token_time(tracegate_recorder, handler):
@@ -169,8 +188,11 @@ def test_streaming_records_the_first_token_time(tracegate_recorder, handler):
     chunks = list(model.stream("hi", config={"callbacks": [handler]}))
     assert "".join(c.content for c in chunks) == lc_pipeline.DOC
     assert handler.flush(10)
-    rec.wait(traces=1, observations=1)
+    assert rec.wait(traces=1, observations=1)
     (gen,) = rec.observations(handler.last_trace_id)
+    assert single_root(rec, handler.last_trace_id)["id"] == gen["id"]
+    trace = rec.trace(handler.last_trace_id)
+    assert trace["name"] == "FakeChat" and trace["output"] == gen["output"]
     assert gen["type"] == "GENERATION" and gen["completionStartTime"]
     assert gen["startTime"] <= gen["completionStartTime"] <= gen["endTime"]
     assert gen["input"] == [{"role": "user", "content": "hi"}]
@@ -189,7 +211,7 @@ def test_seed_constructor_log_event_and_log_metric(tracegate_recorder):
                                    payload={"source": "pinecone", "query": "q", "hit_count": 3})
     metric_trace = tracer.log_metric("answer_quality", 0.75)
     assert tracer.flush(10)
-    rec.wait(traces=3, observations=2, scores=1)
+    assert rec.wait(traces=3, observations=3, scores=1)
 
     chat_trace = rec.trace(tracer.last_trace_id)
     assert set(chat_trace["tags"]) == {"env:prod", "team:rag"}
@@ -201,7 +223,15 @@ def test_seed_constructor_log_event_and_log_metric(tracegate_recorder):
     (event,) = rec.observations(event_trace)
     assert event["type"] == "EVENT" and event["name"] == "retriever_search"
     assert event["input"] == {"source": "pinecone", "query": "q", "hit_count": 3}
-    assert rec.trace(event_trace)["name"] == "retriever_search"
+    assert single_root(rec, event_trace)["id"] == event["id"]  # no Trace event for it
+    event_tr = rec.trace(event_trace)
+    assert event_tr["name"] == "retriever_search"
+    assert set(event_tr["tags"]) == {"env:prod", "team:rag"}
+    assert event_tr["metadata"]["langfuse_project"] == "onekey-rag"
+    assert single_root(rec, tracer.last_trace_id)["id"] == gen["id"]
+    # A metric outside any run has no observation: its trace is a Trace event (one root).
+    assert rec.observations(metric_trace) == []
+    assert len(rec.observations(metric_trace, include_trace_span=True)) == 1
     (score,) = rec.scores()
     assert score["name"] == "answer_quality" and score["value"] == 0.75
     assert score["traceId"] == rec.trace(metric_trace)["id"]
@@ -227,7 +257,8 @@ def test_async_pipeline_gives_the_same_tree(tracegate_recorder, handler):
         "metadata": {"langfuse_user_id": "user-42", "langfuse_session_id": "sess-7"}}))
     assert result == "4 words."
     assert handler.flush(10)
-    rec.wait(traces=1, observations=count(EXPECTED_TREE) + 1)
+    assert rec.wait(traces=1, observations=count(EXPECTED_TREE))
+    assert single_root(rec, handler.last_trace_id)["name"] == "rag-pipeline"
     assert shape(rec.tree(handler.last_trace_id)) == expected_shape(EXPECTED_TREE)
 
 
@@ -244,8 +275,9 @@ def test_log_event_inside_a_chain_lands_under_the_open_run(tracegate_recorder, h
     chain = RunnableLambda(search).with_config(run_name="search-step")
     assert chain.invoke("q", config={"callbacks": [handler]}) == "ok"
     assert handler.flush(10)
-    rec.wait(traces=1, observations=2, scores=1)
+    assert rec.wait(traces=1, observations=2, scores=1)
     trace_id = handler.last_trace_id
+    assert single_root(rec, trace_id)["name"] == "search-step"
     (step,) = rec.tree(trace_id)
     assert (step["name"], step["type"]) == ("search-step", "CHAIN")
     (event,) = step["children"]
@@ -263,7 +295,7 @@ def test_langfuse_prompt_in_metadata_links_the_generations(tracegate_recorder, h
     prompt = SimpleNamespace(name="rag-answer", version=3)  # like a Langfuse prompt client
     assert run_pipeline_with(handler, {"langfuse_prompt": prompt}) == "4 words."
     assert handler.flush(10)
-    rec.wait(traces=1, observations=count(EXPECTED_TREE) + 1)
+    assert rec.wait(traces=1, observations=count(EXPECTED_TREE))
     obs = rec.observations(handler.last_trace_id)
     gens = [o for o in obs if o["type"] == "GENERATION"]
     assert len(gens) == 3

@@ -6,7 +6,8 @@ sanity trace and prints one result per event.
 
 The trace is "langfuse-sanity-check" with tags env:<APP_ENV> (default "dev") and
 service:<name> (--service, else TRACEGATE_SERVICE, else "tracegate"): a chain holding a
-retriever and a generation, plus a boolean score. Unlike the batching client this waits
+retriever and a generation, plus a boolean score. The chain is the trace's only root and
+carries the trace's input, output and metadata (there is no separate Trace event). Unlike the batching client this waits
 for the gateway's answer. Exit 0: all accepted; 1: some event rejected; 2: the call failed.
 """
 
@@ -27,17 +28,19 @@ def sanity_events(app_env: str, service: str, environment: str = "") -> tuple[st
     trace_id = events.new_id()
     tags = ["env:" + app_env, "service:" + service]
     attrs = {"name": SANITY_TRACE, "tags": tags}
+    # The chain is the trace's one root: it carries the trace's input, output and metadata
+    # (no separate Trace event, which the OTLP egress would turn into a second root span).
+    root_attrs = dict(attrs, input="Is the Langfuse pipeline working?", output="yes",
+                      metadata={"source": "tracegate-verify (python)"})
     now = events.now_ns()
     ms = 1_000_000
     chain, retriever, gen = events.new_id()[:16], events.new_id()[:16], events.new_id()[:16]
     out = [
-        events.trace(trace_id=trace_id, name=SANITY_TRACE, tags=tags,
-                     input="Is the Langfuse pipeline working?", output="yes",
-                     metadata={"source": "tracegate-verify (python)"}, environment=environment,
-                     event_id=trace_id + "-trace"),
         events.observation(trace_id=trace_id, obs_id=chain, type="chain", name="sanity-chain",
-                           start_ns=now - 300 * ms, end_ns=now, trace_attrs=attrs,
-                           environment=environment, event_id=trace_id + "-chain"),
+                           start_ns=now - 300 * ms, end_ns=now,
+                           input="Is the Langfuse pipeline working?", output="yes",
+                           trace_attrs=root_attrs, environment=environment,
+                           event_id=trace_id + "-chain"),
         events.observation(trace_id=trace_id, obs_id=retriever, parent_id=chain,
                            type="retriever", name="sanity-retriever", start_ns=now - 290 * ms,
                            end_ns=now - 250 * ms, input="pipeline check",

@@ -327,12 +327,23 @@ def observation(*, trace_id: str, obs_id: str, type: str, name: str, start_ns: i
     if prompt_name and prompt_version:
         o.prompt_name, o.prompt_version = _s(prompt_name), int(prompt_version)
     if trace_attrs:
-        a = o.trace
-        a.name = _s(trace_attrs.get("name"))
-        a.user_id = _s(trace_attrs.get("user_id"))
-        a.session_id = _s(trace_attrs.get("session_id"))
-        a.tags.extend(_s(tag) for tag in trace_attrs.get("tags", ()))
+        _trace_attributes(o.trace, trace_attrs)
     return ev
+
+
+def _trace_attributes(a, attrs: Mapping[str, Any]) -> None:
+    """Fills TraceAttributes from a dict with the proto's field names (name, user_id,
+    session_id, tags, metadata, release, version, public, input, output)."""
+    a.name = _s(attrs.get("name"))
+    a.user_id = _s(attrs.get("user_id"))
+    a.session_id = _s(attrs.get("session_id"))
+    a.tags.extend(_s(tag) for tag in attrs.get("tags") or ())
+    fill_struct(a.metadata, attrs.get("metadata"))
+    a.release, a.version = _s(attrs.get("release")), _s(attrs.get("version"))
+    if attrs.get("public") is not None:
+        a.public = bool(attrs["public"])
+    _payload_field(a, "input", attrs.get("input"))
+    _payload_field(a, "output", attrs.get("output"))
 
 
 def score(*, trace_id: str = "", name: str, value: Any, observation_id: str = "",

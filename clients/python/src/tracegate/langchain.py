@@ -14,9 +14,9 @@ Mapping (what Langfuse's own LangChain handler records, see docs/clients.md):
   agent action); LLM and chat model → GENERATION; tool → TOOL; retriever → RETRIEVER.
   Parents follow LangChain's parent_run_id; a run whose parent is unknown starts a trace.
 - Trace id = the root run id, observation id = the run id (UUIDs). Each observation is
-  sent once, when its run ends, carrying the trace's name, user, session and tags; the
-  Trace event (name, input, output, user, session, tags, metadata) is sent when the root
-  ends.
+  sent once, when its run ends, carrying the trace's name, user, session, tags, release
+  and version. There is no separate Trace event: the root run's observation is the trace's
+  only root and also carries the trace's metadata, input and output (the root run's).
 - Generations: model (metadata ls_model_name, invocation params, serialized kwargs, then
   llm_output model_name), model parameters (temperature, max_tokens, top_p, ...), input as
   role/content messages (tool definitions appended as role "tool"), output message, usage
@@ -116,7 +116,7 @@ class TracegateCallbackHandler(BaseCallbackHandler):
                        str(metadata.get("langfuse_trace_name") or self._trace_name or name),
                        str(metadata.get("langfuse_user_id") or self._user_id or ""),
                        str(metadata.get("langfuse_session_id") or self._session_id or ""),
-                       all_tags, trace_meta)
+                       all_tags, trace_meta, self._release, self._version)
         self.last_trace_id = trace.id
         return trace
 
@@ -136,6 +136,12 @@ class TracegateCallbackHandler(BaseCallbackHandler):
             run.status = str(error) or type(error).__name__
         end_ns = time.time_ns()
         trace = run.trace
+        attrs = trace.attrs
+        if run.root:
+            # No Trace event: the root run's observation is the trace's one root and
+            # carries its input, output and metadata (as Langfuse's own handler does).
+            attrs = dict(attrs, metadata=trace.metadata or None, input=run.root_input,
+                         output=run.output if error is None else None)
         # Serialising inputs and outputs is the expensive part: it runs on the sender thread
         # (the callables below), the caller only records references and times.
         self.client.send(functools.partial(
@@ -144,16 +150,9 @@ class TracegateCallbackHandler(BaseCallbackHandler):
             input=run.input, output=run.output, metadata=run.metadata or None, level=run.level,
             status_message=run.status, model=run.model, model_parameters=run.params,
             usage=run.usage, completion_start_ns=run.first_token_ns, environment=self._env,
-            version=self._version, trace_attrs=trace.attrs, event_id=run.id,
+            version=self._version, trace_attrs=attrs, event_id=run.id,
             **({"prompt_name": run.prompt[0], "prompt_version": run.prompt[1]}
                if run.prompt and run.type == "generation" else {})))
-        if run.root:
-            self.client.send(functools.partial(
-                events.trace, trace_id=trace.id, name=trace.name, user_id=trace.user_id,
-                session_id=trace.session_id, tags=trace.tags, metadata=trace.metadata or None,
-                input=run.root_input, output=run.output if error is None else None,
-                environment=self._env, release=self._release, version=self._version,
-                start_ns=run.start_ns, event_id="trace-" + trace.id))
 
     # --- chains and agents ---------------------------------------------------------------
 
@@ -295,29 +294,44 @@ class TracegateCallbackHandler(BaseCallbackHandler):
             return None
         return max(runs, key=lambda r: r.start_ns)
 
+    def _own_trace_attrs(self, name: str) -> Dict[str, Any]:
+        """Trace attributes of a trace that a manual event or metric starts on its own."""
+        return {"name": self._trace_name or name, "user_id": self._user_id or "",
+                "session_id": self._session_id or "", "tags": self._tags,
+                "metadata": self._metadata or None, "release": self._release,
+                "version": self._version}
+
     def _manual_trace(self, name: str, trace_id: Optional[str]) -> str:
+        """trace_id, else a new trace of its own. That one needs a Trace event: a score
+        alone has no observation to carry the trace (it is then the trace's only root)."""
         if trace_id:
             return trace_id
         trace_id = events.new_id()
-        self.client.send(events.trace(trace_id=trace_id, name=name, tags=self._tags,
-                                      metadata=self._metadata or None, environment=self._env,
+        a = self._own_trace_attrs(name)
+        self.client.send(events.trace(trace_id=trace_id, name=a["name"], user_id=a["user_id"],
+                                      session_id=a["session_id"], tags=a["tags"],
+                                      metadata=a["metadata"], environment=self._env,
                                       release=self._release, version=self._version))
         return trace_id
 
     def log_event(self, name: str, payload: Any = None, *, trace_id: Optional[str] = None,
                   parent_id: str = "", level: str = "", metadata: Optional[Mapping] = None) -> str:
         """Sends an EVENT observation. Without trace_id it goes under the run that is open
-        (inside a chain traced by this handler), else into a trace of its own.
+        (inside a chain traced by this handler), else it is the root of a trace of its own
+        (carrying that trace's attributes, no separate Trace event).
 
         Returns the trace id. Never raises."""
         try:
-            attrs = None if trace_id else {"name": name, "tags": self._tags}
+            attrs = None
             if trace_id is None:
                 run = self._open_run()
                 if run is not None:
                     trace_id, parent_id = run.trace.id, parent_id or run.id
                     attrs = run.trace.attrs
-            tid = self._manual_trace(name, trace_id)
+                else:
+                    trace_id = events.new_id()
+                    attrs = self._own_trace_attrs(name)
+            tid = trace_id
             now = time.time_ns()
             self.client.send(functools.partial(
                 events.observation, trace_id=tid, obs_id=events.new_id(), type="event",

@@ -17,10 +17,13 @@ HIDDEN_TAG = "langsmith:hidden"
 class TraceRecord:
     __slots__ = ("id", "name", "user_id", "session_id", "tags", "metadata", "attrs")
 
-    def __init__(self, trace_id, name, user_id, session_id, tags, metadata):
+    def __init__(self, trace_id, name, user_id, session_id, tags, metadata, release="",
+                 version=""):
         self.id, self.name, self.user_id, self.session_id = trace_id, name, user_id, session_id
         self.tags, self.metadata = tags, metadata
-        self.attrs = {"name": name, "user_id": user_id, "session_id": session_id, "tags": tags}
+        # What every observation of the trace carries (the root adds metadata, input, output).
+        self.attrs = {"name": name, "user_id": user_id, "session_id": session_id, "tags": tags,
+                      "release": release, "version": version}
 
 
 class RunRecord:

@@ -15,8 +15,11 @@
 // The root run's id is the trace id, each run's id its observation id; a child's parent is
 // its parent run. The trace takes the root run's name, input and output, the handler's
 // tags/metadata plus the root's metadata keys langfuse_user_id, langfuse_session_id,
-// langfuse_trace_name and langfuse_tags; those trace attributes ride on every observation.
-// Each observation is sent once, when its run ends; the trace when the root run ends.
+// langfuse_trace_name and langfuse_tags. Name, user, session, tags, release and version
+// ride on every observation; the root run's observation also carries the trace metadata,
+// input and output. Each observation is sent once, when its run ends. There is no separate
+// Trace event: the root run's observation is the trace's only root (as with Langfuse's own
+// handler), so the OTLP egress makes no extra "trace" span.
 //
 // Never throws into LangChain: every callback is guarded; failures are counted in
 // `errors`. Callbacks run inline (awaitHandlers) and only build objects and enqueue.
@@ -64,8 +67,6 @@ interface TraceState {
   sessionId?: string;
   tags: string[];
   metadata: Record<string, unknown>;
-  input?: Payload;
-  startMs: number;
 }
 
 interface RunState {
@@ -117,16 +118,22 @@ export class TracegateCallbackHandler extends BaseCallbackHandler {
   }
 
   /** The seed's `tracer.log_event(name, payload)`: an EVENT observation carrying `payload`
-   *  as its input, in the given trace or in a trace of its own. Returns the trace id. */
+   *  as its input, in the given trace or as the root of a trace of its own (then it carries
+   *  that trace's attributes and metadata; no separate Trace event). Returns the trace id. */
   logEvent(name: string, payload: unknown, opts: { traceId?: string; parentId?: string } = {}): string {
     try {
       const now = toTimestamp(Date.now());
-      const traceId = opts.traceId ?? this.ownTrace(name, now);
+      const traceId = opts.traceId ?? randomUUID();
+      const trace = this.baseAttributes(name);
+      if (!opts.traceId) {
+        const meta = this.ownMetadata();
+        if (Object.keys(meta).length) trace.metadata = toStruct(meta);
+      }
       this.client.enqueue({
         observation: {
           id: randomUUID(), traceId, parentObservationId: opts.parentId ?? "",
           type: "OBSERVATION_TYPE_EVENT", name, startTime: now, endTime: now,
-          input: toPayload(payload), trace: this.baseAttributes(name),
+          input: toPayload(payload), trace,
         },
       });
       return traceId;
@@ -157,15 +164,24 @@ export class TracegateCallbackHandler extends BaseCallbackHandler {
     const a: TraceAttributes = { name: this.opts.traceName ?? name, tags: this.baseTags };
     if (this.opts.userId) a.userId = this.opts.userId;
     if (this.opts.sessionId) a.sessionId = this.opts.sessionId;
+    if (this.opts.release) a.release = this.opts.release;
+    if (this.opts.version) a.version = this.opts.version;
     return a;
   }
 
-  /** Sends a trace for a standalone event or metric; returns its id. */
-  private ownTrace(name: string, at: Timestamp): string {
-    const id = randomUUID();
+  /** The handler's trace metadata (metadata option, project and dataset names). */
+  private ownMetadata(): Record<string, unknown> {
     const meta: Record<string, unknown> = { ...(this.opts.metadata ?? {}) };
     if (this.opts.projectName) meta.langfuse_project = this.opts.projectName;
     if (this.opts.datasetName) meta.langfuse_dataset = this.opts.datasetName;
+    return meta;
+  }
+
+  /** Sends a Trace event for a standalone metric (a score has no observation to carry the
+   *  trace, so the Trace event is that trace's only root); returns its id. */
+  private ownTrace(name: string, at: Timestamp): string {
+    const id = randomUUID();
+    const meta = this.ownMetadata();
     this.client.enqueue({
       trace: {
         id, name: this.opts.traceName ?? name, userId: this.opts.userId ?? "",
@@ -189,7 +205,6 @@ export class TracegateCallbackHandler extends BaseCallbackHandler {
       const run = this.start(runId, parentRunId, isAgent ? "OBSERVATION_TYPE_AGENT" : "OBSERVATION_TYPE_CHAIN",
                              name, undefined, tags, metadata);
       run.input = lcPayload(inputs, "input");
-      if (run.isRoot) run.trace.input = run.input;
     });
   }
 
@@ -344,7 +359,7 @@ export class TracegateCallbackHandler extends BaseCallbackHandler {
     if (parent) {
       trace = parent.trace;
     } else {
-      trace = this.newTrace(runId, name, tags, metadata, input === undefined ? undefined : toPayload(input), now);
+      trace = this.newTrace(runId, name, tags, metadata);
       meta.is_langchain_root = true;
     }
     const run: RunState = {
@@ -364,14 +379,11 @@ export class TracegateCallbackHandler extends BaseCallbackHandler {
   }
 
   private newTrace(id: string, runName: string, tags: string[] | undefined,
-                   metadata: Record<string, unknown> | undefined, input: Payload | undefined,
-                   now: number): TraceState {
+                   metadata: Record<string, unknown> | undefined): TraceState {
     const m = metadata ?? {};
     const str = (v: unknown) => (typeof v === "string" && v ? v : undefined);
     const extraTags = Array.isArray(m.langfuse_tags) ? m.langfuse_tags.map(String) : [];
-    const traceMeta: Record<string, unknown> = { ...(this.opts.metadata ?? {}) };
-    if (this.opts.projectName) traceMeta.langfuse_project = this.opts.projectName;
-    if (this.opts.datasetName) traceMeta.langfuse_dataset = this.opts.datasetName;
+    const traceMeta = this.ownMetadata();
     for (const [k, v] of Object.entries(m)) if (!TRACE_KEYS.includes(k) && !k.startsWith("ls_")) traceMeta[k] = v;
     const allTags = [...this.baseTags, ...userTags(tags), ...extraTags];
     return {
@@ -381,8 +393,6 @@ export class TracegateCallbackHandler extends BaseCallbackHandler {
       sessionId: str(m.langfuse_session_id) ?? this.opts.sessionId,
       tags: [...new Set(allTags)],
       metadata: traceMeta,
-      input,
-      startMs: now,
     };
   }
 
@@ -407,6 +417,12 @@ export class TracegateCallbackHandler extends BaseCallbackHandler {
     if (trace.sessionId) attrs.sessionId = trace.sessionId;
     if (this.opts.release) attrs.release = this.opts.release;
     if (this.opts.version) attrs.version = this.opts.version;
+    if (run.isRoot) {
+      // The root run's observation is the trace's root: it carries what a Trace event would.
+      if (Object.keys(trace.metadata).length) attrs.metadata = toStruct(trace.metadata);
+      if (run.input) attrs.input = run.input;
+      if (output && r.error === undefined) attrs.output = output;
+    }
     const obs: Observation = {
       id: run.id,
       traceId: trace.id,
@@ -434,23 +450,6 @@ export class TracegateCallbackHandler extends BaseCallbackHandler {
     }
     if (this.opts.version) obs.version = this.opts.version;
     this.client.enqueue({ observation: obs });
-    if (run.isRoot) {
-      this.client.enqueue({
-        trace: {
-          id: trace.id,
-          name: trace.name,
-          userId: trace.userId ?? "",
-          sessionId: trace.sessionId ?? "",
-          release: this.opts.release ?? "",
-          version: this.opts.version ?? "",
-          tags: trace.tags,
-          metadata: toStruct(trace.metadata),
-          input: trace.input,
-          output,
-          timestamp: toTimestamp(trace.startMs),
-        },
-      });
-    }
   }
 }
 

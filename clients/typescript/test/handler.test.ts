@@ -40,17 +40,17 @@ test("langfuse_* metadata of the root run becomes trace attributes on every even
     callbacks: [h], tags: ["t1", "langsmith:hidden"],
     metadata: { langfuse_user_id: "u", langfuse_session_id: "s", langfuse_trace_name: "named", langfuse_tags: ["x"], k: "v" },
   }), { tags: ["base"], metadata: { team: "rag" } });
-  const trace = events.find((e) => e.trace)!.trace!;
-  assert.equal(trace.name, "named");
-  assert.equal(trace.userId, "u");
-  assert.equal(trace.sessionId, "s");
-  assert.deepEqual(trace.tags, ["base", "t1", "x"]);
-  assert.deepEqual(Object.keys(trace.metadata!.fields!).sort(), ["k", "team"]);
-  const obs = events.find((e) => e.observation)!.observation!;
+  assert.equal(events.filter((e) => e.trace).length, 0, "no Trace event: the root run carries the trace");
+  assert.equal(events.length, 1);
+  const obs = events[0].observation!;
   assert.equal(obs.level, "LEVEL_DEBUG", "LangSmith's hidden tag lowers the level");
-  assert.deepEqual({ ...obs.trace, tags: obs.trace!.tags }, { name: "named", tags: ["base", "t1", "x"], userId: "u", sessionId: "s" });
-  assert.equal(obs.traceId, trace.id);
-  assert.equal(obs.id, trace.id, "the root run's id is the trace id and its observation id");
+  const { metadata, input, output, ...attrs } = obs.trace!;
+  assert.deepEqual(attrs, { name: "named", tags: ["base", "t1", "x"], userId: "u", sessionId: "s" });
+  assert.deepEqual(Object.keys(metadata!.fields!).sort(), ["k", "team"]);
+  assert.deepEqual(input, { text: "a" });
+  assert.deepEqual(output, { text: "A" });
+  assert.equal(obs.id, obs.traceId, "the root run's id is the trace id and its observation id");
+  assert.equal(obs.parentObservationId, "");
   assert.deepEqual(obs.input, { text: "a" });
   assert.deepEqual(obs.output, { text: "A" });
 });
@@ -94,18 +94,25 @@ test("logEvent and logMetric (the seed's tracer.log_event / log_metric)", async 
   const traceId = h.logEvent("retriever_search", { source: "pinecone", hit_count: 3 });
   assert.equal(h.logMetric("hit_rate", 0.75, { traceId }), traceId);
   h.logMetric("grounded", true, { traceId });
+  h.logMetric("standalone", 1);
   await client.shutdown();
   const events = gw.events();
-  const trace = events.find((e) => e.trace)!.trace!;
-  assert.equal(trace.id, traceId);
-  assert.equal(trace.name, "retriever_search");
-  assert.deepEqual(trace.tags, ["service:rag"]);
+  // The event is the root of its own trace and carries it; only the standalone metric
+  // (no observation to carry a trace) needs a Trace event.
+  const traces = events.filter((e) => e.trace).map((e) => e.trace!);
+  assert.equal(traces.length, 1);
+  assert.notEqual(traces[0].id, traceId);
+  assert.equal(traces[0].name, "standalone");
   const ev = events.find((e) => e.observation)!.observation!;
+  assert.equal(ev.trace!.name, "retriever_search");
+  assert.deepEqual(ev.trace!.tags, ["service:rag"]);
+  assert.equal(ev.trace!.metadata!.fields!.langfuse_project.stringValue, "onekey-rag");
+  assert.equal(ev.parentObservationId, "");
   assert.equal(ev.type, "OBSERVATION_TYPE_EVENT");
   assert.equal(ev.traceId, traceId);
   assert.deepEqual(ev.startTime, ev.endTime);
   assert.equal(ev.input!.value!.structValue!.fields!.source.stringValue, "pinecone");
   const scores = events.filter((e) => e.score).map((e) => e.score!);
   assert.deepEqual(scores.map((s) => [s.name, s.traceId, s.numericValue ?? s.booleanValue]),
-                   [["hit_rate", traceId, 0.75], ["grounded", traceId, true]]);
+                   [["hit_rate", traceId, 0.75], ["grounded", traceId, true], ["standalone", traces[0].id, 1]]);
 });

@@ -6,7 +6,7 @@ import { ChatPromptTemplate } from "@langchain/core/prompts";
 import { StringOutputParser } from "@langchain/core/output_parsers";
 import { TracegateClient } from "../src/index";
 import { TracegateCallbackHandler } from "../src/langchain";
-import { RecordingGateway, startRecordingGateway, traceTree, TreeNode } from "../src/testing";
+import { EmulatorState, RecordingGateway, startRecordingGateway, traceTree, TreeNode } from "../src/testing";
 import { ScriptedChatModel } from "./fakes";
 import { buildPipeline, QUESTION, ANSWER, FINAL } from "./pipeline";
 
@@ -32,6 +32,13 @@ interface Expect {
   level?: string;
   status?: string;
   children?: Expect[];
+}
+
+/** The observations of the trace that have no parent, the gateway's span of a Trace event
+ *  included (a LangChain trace must have exactly one: its root run). */
+function parentless(state: EmulatorState, traceId?: string): any[] {
+  const tid = traceId ?? Object.keys(state.traces)[0];
+  return Object.values(state.observations).filter((o: any) => o.traceId === tid && !o.parentObservationId);
 }
 
 /** Compares one node and its children, with the path in every message. */
@@ -77,16 +84,23 @@ test("a RAG pipeline with an agent step arrives as one trace, node by node", asy
   const handler = new TracegateCallbackHandler({
     client, serviceName: "rag-svc", tags: { team: "rag" }, userId: "user-7", sessionId: "sess-1",
     metadata: { request_id: "r-1" }, projectName: "onekey-rag", datasetName: "rag-llm",
+    release: "rel-1", version: "v-2",
   });
   const out = await buildPipeline().invoke(QUESTION, { callbacks: [handler] });
   assert.equal(out, FINAL);
   const stats = await client.shutdown();
   assert.equal(handler.errors, 0);
-  assert.deepEqual({ sent: stats.sent, dropped: stats.dropped, rejected: stats.rejected }, { sent: 14, dropped: 0, rejected: 0 });
+  assert.deepEqual({ sent: stats.sent, dropped: stats.dropped, rejected: stats.rejected }, { sent: 13, dropped: 0, rejected: 0 });
 
-  const state = await rec.waitFor({ traces: 1, observations: 14 });
+  const state = await rec.waitFor({ traces: 1, observations: 13 });
   assert.equal(state.counts.traces, 1, "one trace");
+  assert.equal(state.counts.observations, 13, "no span made of a Trace event");
   const trace = Object.values(state.traces)[0];
+  const roots = parentless(state);
+  assert.deepEqual(roots.map((o) => `${o.name}:${o.type}`), ["rag_pipeline:CHAIN"], "one root");
+  assert.equal(trace.rootObservationId, roots[0].id);
+  assert.equal(trace.release, "rel-1");
+  assert.equal(trace.version, "v-2");
   assert.equal(trace.name, "rag_pipeline");
   assert.equal(trace.userId, "user-7");
   assert.equal(trace.sessionId, "sess-1");
@@ -149,6 +163,8 @@ test("a RAG pipeline with an agent step arrives as one trace, node by node", asy
   for (const o of Object.values(state.observations)) {
     assert.equal(o.traceAttributes?.userId, "user-7", `${o.name} carries the user`);
     assert.equal(o.environment, "ci");
+    const io = "input" in o.traceAttributes || "output" in o.traceAttributes;
+    assert.equal(io, o.id === roots[0].id, `${o.name}: only the root carries the trace input/output`);
   }
   assert.equal(tree[0].metadata.is_langchain_root, true);
   assert.equal(all.find((n) => n.name === "count_sources")!.metadata.tool_call_id, "call_1");
@@ -162,7 +178,12 @@ test("an LLM error shows as an ERROR observation with its message", async () => 
     .withConfig({ runName: "failing_chain" });
   await assert.rejects(chain.invoke({ q: "hi" }, { callbacks: [handler] }), /model overloaded/);
   await client.shutdown();
-  const state = await rec.waitFor({ traces: 1, observations: 4 });
+  const state = await rec.waitFor({ traces: 1, observations: 3 });
+  assert.deepEqual(parentless(state).map((o) => o.name), ["failing_chain"]);
+  const trace = Object.values(state.traces)[0];
+  assert.equal(trace.name, "failing_chain");
+  assert.deepEqual(trace.input, { q: "hi" });
+  assert.equal(trace.output, null);
   check(traceTree(state), [{
     name: "failing_chain", type: "CHAIN", input: { q: "hi" }, level: "ERROR", status: "model overloaded (503)",
     children: [
@@ -185,10 +206,12 @@ test("logEvent / logMetric arrive as an EVENT observation and scores of one trac
   handler.logMetric("grounded", true, { traceId });
   handler.logMetric("verdict", "good", { traceId });
   const stats = await client.shutdown();
-  assert.equal(stats.sent, 5);
-  const state = await rec.waitFor({ traces: 1, observations: 2, scores: 3 });
+  assert.equal(stats.sent, 4, "one event and three scores: no Trace event");
+  const state = await rec.waitFor({ traces: 1, observations: 1, scores: 3 });
   const trace = Object.values(state.traces)[0];
   assert.equal(trace.name, "retriever_search");
+  assert.deepEqual(trace.tags, ["service:rag"]);
+  assert.deepEqual(parentless(state).map((o) => o.type), ["EVENT"], "the event is the only root");
   const tree = traceTree(state);
   assert.equal(tree.length, 1);
   const [event] = tree;

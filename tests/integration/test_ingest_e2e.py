@@ -266,14 +266,21 @@ def test_health_ready_metrics_and_sanity_trace(emu, start_gateway):
     assert gw.http("/readyz")[0] == 200
     code, out, err = cli(gw, "verify", "--workspace=alpha", "--service=rag")
     assert code == 0, out + err
-    assert emu.request("GET", "/_emulator/wait?traces=1&observations=4&scores=1&timeout=15").status == 200
-    traces = emu.state()["traces"]
+    assert emu.request("GET", "/_emulator/wait?traces=1&observations=3&scores=1&timeout=15").status == 200
+    state = emu.state()
+    traces = state["traces"]
     (trace,) = traces.values()
     assert trace["name"] == "langfuse-sanity-check"
+    # One root: the sanity chain carries the trace attributes (no span made of a Trace event).
+    assert len(state["observations"]) == 3
+    roots = [o for o in state["observations"].values() if not o["parentObservationId"]]
+    assert [(o["name"], o["type"]) for o in roots] == [("sanity-chain", "CHAIN")]
+    assert (trace["input"], trace["output"]) == ("Is the Langfuse pipeline working?", "yes")
+    assert trace["metadata"]["source"] == "tracegate-cli verify"
     tags = set(trace["tags"])
     assert "service:rag" in tags and "ws:alpha" in tags, tags
     assert any(t.startswith("env:") for t in tags), tags  # the gateway's or the client's APP_ENV
-    assert gw.metric("tracegate_events_total", workspace="alpha", outcome="accepted") == 5
+    assert gw.metric("tracegate_events_total", workspace="alpha", outcome="accepted") == 4
     text = gw.http("/metrics")[1]
     assert "tracegate_export_request_duration_seconds_bucket" in text
     assert "sk-lf-test" not in text and "sk-lf-test" not in gw.logs()

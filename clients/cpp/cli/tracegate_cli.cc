@@ -8,7 +8,8 @@
 //       chain, retriever, embedding, evaluator, guardrail, score)
 //   tracegate-cli verify [--service=NAME]
 //       sends the "langfuse-sanity-check" trace (tags env:<APP_ENV>, service:<NAME>) with a
-//       chain, a retriever, a generation and a score
+//       chain, a retriever, a generation and a score; the chain is the trace's only root
+//       and carries its input, output and metadata (no separate Trace event)
 //
 // Connection flags (or env): --endpoint (TRACEGATE_ENDPOINT, default 127.0.0.1:50051),
 // --api_key (TRACEGATE_API_KEY), --workspace (TRACEGATE_WORKSPACE), --tls, --ca_file,
@@ -229,7 +230,9 @@ absl::StatusOr<TraceEvent> EventFromFlags() {
 }
 
 // The sanity trace of the deployment guide: trace "langfuse-sanity-check" with default tags,
-// a chain that holds a retriever and a generation, and a score.
+// a chain that holds a retriever and a generation, and a score. There is no Trace event
+// (on the OTLP egress it would become a second root span): the chain is the root and
+// carries the trace's input, output and metadata in its trace attributes.
 std::vector<TraceEvent> SanityTrace(std::string* trace_id_out) {
   const std::string trace_id = RandomHex(16);
   *trace_id_out = trace_id;
@@ -247,17 +250,6 @@ std::vector<TraceEvent> SanityTrace(std::string* trace_id_out) {
     a->add_tags("env:" + app_env);
     a->add_tags("service:" + service);
   };
-  TraceEvent trace = base("trace");
-  auto* t = trace.mutable_trace();
-  t->set_id(trace_id);
-  t->set_name("langfuse-sanity-check");
-  t->add_tags("env:" + app_env);
-  t->add_tags("service:" + service);
-  t->mutable_input()->set_text("Is the Langfuse pipeline working?");
-  t->mutable_output()->set_text("yes");
-  (*t->mutable_metadata()->mutable_fields())["source"].set_string_value("tracegate-cli verify");
-  out.push_back(trace);
-
   const std::string chain_id = RandomHex(8), retriever_id = RandomHex(8), gen_id = RandomHex(8);
   TraceEvent chain = base("chain");
   auto* c = chain.mutable_observation();
@@ -267,7 +259,13 @@ std::vector<TraceEvent> SanityTrace(std::string* trace_id_out) {
   c->set_name("sanity-chain");
   *c->mutable_start_time() = Now(-absl::Milliseconds(300));
   *c->mutable_end_time() = Now();
-  attrs(c->mutable_trace());
+  c->mutable_input()->set_text("Is the Langfuse pipeline working?");
+  c->mutable_output()->set_text("yes");
+  auto* t = c->mutable_trace();
+  attrs(t);
+  t->mutable_input()->set_text("Is the Langfuse pipeline working?");
+  t->mutable_output()->set_text("yes");
+  (*t->mutable_metadata()->mutable_fields())["source"].set_string_value("tracegate-cli verify");
   out.push_back(chain);
 
   TraceEvent retriever = base("retriever");

@@ -307,3 +307,35 @@ def test_langfuse_prompt_in_metadata_links_the_generations(tracegate_recorder, h
 def run_pipeline_with(handler, metadata):
     return lc_pipeline.build().invoke(lc_pipeline.QUESTION, config={
         "callbacks": [handler], "metadata": metadata})
+
+
+@pytest.fixture(scope="module")
+def legacy_recorder():
+    from tracegate.testing import Recorder
+    with Recorder(egress="legacy", emulator_args=["--server-version", "3.225.4"]) as rec:
+        yield rec
+
+
+def test_legacy_route_keeps_the_trace_name_input_and_output(legacy_recorder):
+    """Without a Trace event, the legacy egress builds the trace from the root observation's
+    trace attributes (a trace-create per observation that carries them)."""
+    rec = legacy_recorder
+    rec.reset()
+    client = rec.client(flush_interval=0.02, app_env="test")
+    try:
+        h = TracegateCallbackHandler(client=client, tags={"team": "rag"}, service="rag-svc",
+                                     metadata={"app": "demo"}, release="rel-1")
+        assert run_pipeline(h) == "4 words."
+        assert h.flush(10)
+        assert rec.wait(traces=1, observations=count(EXPECTED_TREE))
+    finally:
+        client.shutdown(timeout=5)
+    (trace,) = rec.traces().values()
+    assert trace["name"] == "rag-pipeline"
+    assert trace["input"] == lc_pipeline.QUESTION and trace["output"] == "4 words."
+    assert (trace["userId"], trace["sessionId"]) == ("user-42", "sess-7")
+    assert sorted(trace["tags"]) == sorted(TAGS)
+    assert trace["metadata"]["app"] == "demo" and trace["release"] == "rel-1"
+    obs = list(rec.state()["observations"].values())
+    assert len(obs) == count(EXPECTED_TREE)
+    assert [o["name"] for o in obs if not o.get("parentObservationId")] == ["rag-pipeline"]

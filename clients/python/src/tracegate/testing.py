@@ -40,7 +40,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
 _PK, _SK = "pk-lf-tracegate-test", "sk-lf-tracegate-test"
 _REPO_GUESS = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -106,10 +106,15 @@ class Recorder:
     workspace = "test"
 
     def __init__(self, gateway_bin: Optional[str] = None, emulator: Optional[str] = None,
-                 extra_config: str = ""):
+                 extra_config: str = "", egress: str = "otlp",
+                 emulator_args: Sequence[str] = ()):
         self.gateway_bin = gateway_bin or find_gateway()
         self.emulator_script = emulator or find_emulator()
         self.extra_config = extra_config
+        # The route's egress: otlp (Langfuse v4) or legacy (/ingestion, which the emulator
+        # takes as a v3 server: emulator_args=["--server-version", "3.225.4"]).
+        self.egress = egress
+        self.emulator_args = list(emulator_args)
         self.tmp = tempfile.mkdtemp(prefix="tracegate-recorder-")
         self.emu_proc: Optional[subprocess.Popen] = None
         self.gw_proc: Optional[subprocess.Popen] = None
@@ -122,7 +127,8 @@ class Recorder:
     def start(self) -> "Recorder":
         self.emu_proc = subprocess.Popen(
             [sys.executable, self.emulator_script, "--host", "127.0.0.1", "--port", "0",
-             "--public-key", _PK, "--secret-key", _SK, "--max-lifetime-seconds", "3600"],
+             "--public-key", _PK, "--secret-key", _SK, "--max-lifetime-seconds", "3600"]
+            + self.emulator_args,
             stdout=subprocess.PIPE, stderr=open(os.path.join(self.tmp, "emulator.log"), "wb"))
         try:
             self.emu_port = int(_read_line(self.emu_proc.stdout, b"PORT", 20).split()[1])
@@ -146,7 +152,7 @@ class Recorder:
             "routes:",
             "  - name: recorder",
             '    workspaces: ["*"]',
-            "    egress: otlp",
+            "    egress: " + self.egress,
             "    langfuse:",
             "      base_url: http://127.0.0.1:%d" % self.emu_port,
             "      public_key: " + _PK,

@@ -325,13 +325,18 @@ export function traceTree(state: EmulatorState, traceId?: string): TreeNode[] {
   const tid = traceId ?? Object.keys(state.traces)[0];
   const inTrace = Object.values(state.observations).filter((o: any) => o.traceId === tid);
   // The span the gateway makes of the Trace event itself (OTLP egress) is marked
-  // langfuse.internal.as_root; the emulator's rootObservationId may name another parentless span.
-  const isTraceSpan = (o: any) => o.attributes?.["langfuse.internal.as_root"] === true;
-  let obs = inTrace.filter((o: any) => !isTraceSpan(o));
-  if (obs.length === inTrace.length) {
-    const root = state.traces[tid]?.rootObservationId;
-    obs = inTrace.filter((o: any) => !(o.id === root && !o.metadata?.tracegate_observation_id));
+  // langfuse.internal.as_root, and its id is SHA-256("trace:" + trace id) (the stored id or
+  // the client's, kept in metadata.tracegate_trace_id when it was hashed). Other parentless
+  // observations (a LangChain root run) stay.
+  const spanIds = new Set<string>();
+  for (const o of inTrace as any[]) {
+    for (const id of [o.traceId, o.metadata?.tracegate_trace_id]) {
+      if (id) spanIds.add(createHash("sha256").update(`trace:${id}`).digest("hex").slice(0, 16));
+    }
   }
+  const isTraceSpan = (o: any) => o.attributes?.["langfuse.internal.as_root"] === true
+    || (!o.parentObservationId && spanIds.has(o.id));
+  const obs = inTrace.filter((o: any) => !isTraceSpan(o));
   const nodes = new Map<string, TreeNode & { _start: string; _parent: string | null }>();
   for (const o of obs as any[]) {
     nodes.set(o.id, {

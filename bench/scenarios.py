@@ -119,7 +119,9 @@ class Runner:
         d = os.path.join(self.tmp, "redis-%d" % port)
         os.makedirs(d, exist_ok=True)
         argv = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", d,
-                "--save", "", "--appendonly", "yes", "--appendfsync", "everysec"]
+                "--save", "", "--appendonly", "yes", "--appendfsync", "everysec",
+                # as docker-compose.yml and deploy/k8s/redis.yaml run it (docs/redis.md)
+                "--auto-aof-rewrite-percentage", "400", "--auto-aof-rewrite-min-size", "256mb"]
         p = bl.Proc("redis", argv, self._log("redis"))
         p.wait_for(lambda line: True if "Ready to accept connections" in line else None)
         return p, port

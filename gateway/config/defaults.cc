@@ -63,7 +63,9 @@ void ApplyDefaults(v1::Config* config) {
 
   v1::Queue* queue = config->mutable_queue();
   if (queue->max_events_per_route() == 0) {
-    queue->set_max_events_per_route(kDefaultMaxEventsPerRoute);
+    queue->set_max_events_per_route(config->redis().url().empty()
+                                        ? kDefaultMaxEventsPerRouteEmbedded
+                                        : kDefaultMaxEventsPerRoute);
   }
 
   SetIfEmpty(config->mutable_logging()->mutable_level(), kDefaultLogLevel);

@@ -143,8 +143,19 @@ TEST(ParseConfigYamlTest, AppliesDefaults) {
   EXPECT_EQ(config->export_().workers_per_route(), 1u);
   EXPECT_EQ(config->dedupe().window(), "24h");
   EXPECT_EQ(config->dedupe().max_entries(), 1000000u);
-  EXPECT_EQ(config->queue().max_events_per_route(), 1000000u);
+  EXPECT_EQ(config->queue().max_events_per_route(), 200000u);  // embedded: held in our heap
   EXPECT_EQ(config->logging().level(), "info");
+}
+
+TEST(ParseConfigYamlTest, QueueCapDefaultDependsOnTheStore) {
+  absl::StatusOr<v1::Config> redis =
+      ParseConfigYaml(Yaml() + "redis:\n  url: redis://127.0.0.1:6379/0\n", LangfuseEnv(), "t");
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  EXPECT_EQ(redis->queue().max_events_per_route(), 1000000u);
+  absl::StatusOr<v1::Config> set =
+      ParseConfigYaml(Yaml() + "queue:\n  max_events_per_route: 5000000\n", LangfuseEnv(), "t");
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->queue().max_events_per_route(), 5000000u);
 }
 
 TEST(ParseConfigYamlTest, ScalarTyping) {

@@ -28,6 +28,7 @@ class FakeGateway(ingest_service_pb2_grpc.IngestServiceServicer):
         self.retryable_once = set()  # event_ids rejected UNAVAILABLE on their first try
         self.refuse_call = None  # request -> (grpc.StatusCode, details) to fail it, or None
         self.request_bytes = []  # serialized size of every request that got through
+        self.app_ids = []  # IngestRequest.app_id of every call
         # max_message_bytes: gRPC's own limit (the real gateway's 16 MiB default); a larger
         # request fails RESOURCE_EXHAUSTED "Received message larger than max" in gRPC.
         options = ([("grpc.max_receive_message_length", max_message_bytes)]
@@ -60,6 +61,7 @@ class FakeGateway(ingest_service_pb2_grpc.IngestServiceServicer):
         with self.lock:
             self.calls += 1
             self.request_bytes.append(request.ByteSize())
+            self.app_ids.append(request.app_id)
             self.keys.add(md.get("authorization", ""))
             if self.fail_calls:
                 code = self.fail_calls.pop(0)

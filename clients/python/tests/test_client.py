@@ -138,6 +138,34 @@ def test_refused_call_drops_the_batch_with_one_warning(fake_gateway, make_client
     assert len([r for r in caplog.records if "refused" in r.getMessage()]) == 1
 
 
+def test_app_id_is_sent_on_every_request(fake_gateway, make_client, monkeypatch):
+    monkeypatch.setenv("TRACEGATE_APP_ID", "from-env")
+    client = make_client(fake_gateway.endpoint, batch_size=1)
+    for i in range(3):
+        client.send(obs(i))
+    assert client.flush(timeout=10)
+    assert fake_gateway.app_ids and set(fake_gateway.app_ids) == {"from-env"}
+    client = make_client(fake_gateway.endpoint, app_id="app-1")  # the argument wins
+    client.send(obs(9))
+    assert client.flush(timeout=10)
+    assert fake_gateway.app_ids[-1] == "app-1"
+
+
+def test_invalid_app_id_warns_once_and_is_not_sent(fake_gateway, make_client, caplog):
+    with caplog.at_level(logging.WARNING, logger="tracegate"):
+        for bad in ("a\nb", "x" * 201):
+            client = make_client(fake_gateway.endpoint, app_id=bad)
+            client.send(obs(len(bad)))
+            client.send(obs(len(bad) + 1000))
+            assert client.flush(timeout=10)
+    assert set(fake_gateway.app_ids) == {""}
+    assert len([r for r in caplog.records if "app_id" in r.getMessage()]) == 2
+    client = make_client(fake_gateway.endpoint, app_id="é" * 100)  # 200 bytes: fine
+    client.send(obs(7))
+    assert client.flush(timeout=10)
+    assert fake_gateway.app_ids[-1] == "é" * 100
+
+
 def test_without_api_key_the_client_is_disabled(monkeypatch):
     monkeypatch.delenv("TRACEGATE_API_KEY", raising=False)
     client = TracegateClient(register_atexit=False)

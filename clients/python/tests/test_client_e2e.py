@@ -165,3 +165,22 @@ def test_large_events_lone_surrogates_and_missing_ids_reach_langfuse(tracegate_r
         stored)
     assert stored["%016x" % 100]["name"] == "hi \ufffd"
     client.shutdown()
+
+
+def test_app_id_becomes_the_app_tag_and_metadata():
+    """With enrichment on (the recorder turns it off by default), the gateway tags the trace
+    app:<app_id> and writes metadata app_id from the request's app_id."""
+    from tracegate.testing import Recorder
+    privacy = "privacy:\n  user_id: keep\n  capture: full\n  enrich: true\n"
+    with Recorder(extra_config=privacy) as rec:
+        client = rec.client(app_id="checkout-web")
+        trace_id = events.new_id()
+        try:
+            assert client.send(events.trace(trace_id=trace_id, name="app-id-trace"))
+            assert client.flush(timeout=30)
+            assert client.stats()["sent"] == 1
+            trace = rec.wait_trace(name="app-id-trace", timeout=30)
+        finally:
+            client.shutdown(timeout=5)
+    assert "app:checkout-web" in trace["tags"], trace
+    assert trace["metadata"]["app_id"] == "checkout-web", trace

@@ -18,7 +18,7 @@ import sys
 from typing import List, Optional
 
 from tracegate import events
-from tracegate.config import ClientConfig
+from tracegate.config import ClientConfig, request_value_problem
 
 SANITY_TRACE = "langfuse-sanity-check"
 _STATUS = {1: "ACCEPTED", 2: "DUPLICATE", 3: "REJECTED"}
@@ -66,6 +66,7 @@ def verify(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--api-key", help="gateway API key (TRACEGATE_API_KEY)")
     ap.add_argument("--workspace", help="workspace (TRACEGATE_WORKSPACE)")
     ap.add_argument("--service", help="service tag (TRACEGATE_SERVICE, default tracegate)")
+    ap.add_argument("--app-id", help="app id for the app:<id> tag (TRACEGATE_APP_ID)")
     ap.add_argument("--tls", action="store_true", default=None, help="use TLS (TRACEGATE_TLS)")
     ap.add_argument("--ca-file", help="PEM roots (TRACEGATE_CA_FILE)")
     ap.add_argument("--cert-file", help="client certificate (TRACEGATE_CERT_FILE)")
@@ -75,7 +76,11 @@ def verify(argv: Optional[List[str]] = None) -> int:
     cfg = ClientConfig.resolve(endpoint=args.endpoint, api_key=args.api_key,
                                workspace=args.workspace, service=args.service, tls=args.tls,
                                ca_file=args.ca_file, cert_file=args.cert_file,
-                               key_file=args.key_file)
+                               key_file=args.key_file, app_id=args.app_id)
+    app_id = cfg.app_id
+    if app_id and request_value_problem(app_id):
+        print("app_id %s; it is not sent" % request_value_problem(app_id), file=sys.stderr)
+        app_id = ""
     if not cfg.api_key:
         print("no API key: set TRACEGATE_API_KEY or --api-key", file=sys.stderr)
         return 2
@@ -92,7 +97,7 @@ def verify(argv: Optional[List[str]] = None) -> int:
         with open_channel(cfg) as channel:
             stub = ingest_service_pb2_grpc.IngestServiceStub(channel)
             resp = stub.Ingest(ipb.IngestRequest(events=evs, default_workspace=cfg.workspace,
-                                                 batch_id=1),
+                                                 batch_id=1, app_id=app_id),
                                timeout=args.timeout,
                                metadata=(("authorization", "Bearer " + cfg.api_key),))
     except grpc.RpcError as e:

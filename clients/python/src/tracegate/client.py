@@ -53,7 +53,7 @@ import weakref
 from typing import Any, Optional
 
 from tracegate.channel import open_channel
-from tracegate.config import ClientConfig
+from tracegate.config import ClientConfig, request_value_problem
 
 log = logging.getLogger("tracegate")
 
@@ -84,6 +84,12 @@ class TracegateClient:
         self._max_backoff = float(max_backoff)
 
         self._reset_state()
+        self._app_id = self.config.app_id
+        problem = request_value_problem(self._app_id) if self._app_id else ""
+        if problem:
+            self._warn_once("app_id", "tracegate: app_id (TRACEGATE_APP_ID) %s; it is not sent"
+                            % problem)
+            self._app_id = ""
         self._metadata = (("authorization", "Bearer " + self.config.api_key),)
         self.enabled = bool(self.config.api_key)
         if not self.enabled:
@@ -307,7 +313,7 @@ class TracegateClient:
                 return
             batch_id += 1
             request = ipb.IngestRequest(events=pending, default_workspace=self.config.workspace,
-                                        batch_id=batch_id)
+                                        batch_id=batch_id, app_id=self._app_id)
             timeout = self._timeout
             if self._abandon_at is not None:
                 timeout = max(0.05, min(timeout, self._abandon_at - time.monotonic()))

@@ -7,6 +7,7 @@
 | workspace   | workspace     | TRACEGATE_WORKSPACE      | default            |
 | environment | environment   | APP_ENV                  | (none)             |
 | service     | service       | TRACEGATE_SERVICE        | (none)             |
+| app id      | app_id        | TRACEGATE_APP_ID         | (none)             |
 | TLS         | tls           | TRACEGATE_TLS (1/true)   | off; on for https: |
 | CA bundle   | ca_file       | TRACEGATE_CA_FILE        | system roots       |
 | mTLS cert   | cert_file     | TRACEGATE_CERT_FILE      | none               |
@@ -14,6 +15,10 @@
 
 The endpoint may be written `host:port`, `grpc://host:port`, `http://host:port/...` or
 `https://host:port/...` (the last turns TLS on; a path is ignored).
+
+The app id goes on every IngestRequest (the gateway tags the trace `app:<app_id>` and sets
+its metadata `app_id`). Like the gateway, the client accepts at most 200 bytes (UTF-8) and no
+control characters; the client logs one warning for an invalid id and does not send it.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from urllib.parse import urlsplit
 
 DEFAULT_ENDPOINT = "127.0.0.1:50051"
 DEFAULT_WORKSPACE = "default"
+MAX_REQUEST_VALUE_BYTES = 200  # the gateway's limit for IngestRequest.app_id / request_id
 
 _TRUE = {"1", "true", "yes", "on"}
 _ENV_NAME_BAD = re.compile(r"[^a-z0-9_-]+")
@@ -54,6 +60,16 @@ def environment_name(app_env: Optional[str]) -> str:
     return "" if name.startswith("langfuse") else name
 
 
+def request_value_problem(value: str) -> str:
+    """Why the gateway would reject `value` as IngestRequest.app_id ("" when it is fine):
+    more than 200 bytes of UTF-8, or a control character (below 0x20, or 0x7F)."""
+    if len(value.encode("utf-8", "surrogatepass")) > MAX_REQUEST_VALUE_BYTES:
+        return "longer than %d characters" % MAX_REQUEST_VALUE_BYTES
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        return "must not contain control characters"
+    return ""
+
+
 @dataclasses.dataclass(frozen=True)
 class ClientConfig:
     endpoint: str = DEFAULT_ENDPOINT
@@ -62,6 +78,7 @@ class ClientConfig:
     app_env: str = ""  # raw APP_ENV (used for the env:<APP_ENV> tag)
     environment: str = ""  # Langfuse environment derived from app_env
     service: str = ""
+    app_id: str = ""  # as given; see request_value_problem
     tls: bool = False
     ca_file: str = ""
     cert_file: str = ""
@@ -70,7 +87,8 @@ class ClientConfig:
     @classmethod
     def resolve(cls, *, endpoint: Optional[str] = None, api_key: Optional[str] = None,
                 workspace: Optional[str] = None, app_env: Optional[str] = None,
-                service: Optional[str] = None, tls: Optional[bool] = None,
+                service: Optional[str] = None, app_id: Optional[str] = None,
+                tls: Optional[bool] = None,
                 ca_file: Optional[str] = None, cert_file: Optional[str] = None,
                 key_file: Optional[str] = None,
                 env: Optional[Mapping[str, str]] = None) -> "ClientConfig":
@@ -91,7 +109,8 @@ class ClientConfig:
         return cls(endpoint=ep, api_key=pick(api_key, "TRACEGATE_API_KEY"),
                    workspace=pick(workspace, "TRACEGATE_WORKSPACE", DEFAULT_WORKSPACE),
                    app_env=raw_env, environment=environment_name(raw_env),
-                   service=pick(service, "TRACEGATE_SERVICE"), tls=bool(tls),
+                   service=pick(service, "TRACEGATE_SERVICE"),
+                   app_id=pick(app_id, "TRACEGATE_APP_ID"), tls=bool(tls),
                    ca_file=pick(ca_file, "TRACEGATE_CA_FILE"),
                    cert_file=pick(cert_file, "TRACEGATE_CERT_FILE"),
                    key_file=pick(key_file, "TRACEGATE_KEY_FILE"))

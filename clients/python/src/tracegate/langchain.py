@@ -384,7 +384,7 @@ class LangfuseTracer(TracegateCallbackHandler):
         if dataset:
             meta.setdefault("langfuse_dataset", dataset)
         client_kw = {k: kw.pop(k) for k in list(kw) if k in (
-            "workspace", "app_env", "tls", "ca_file", "cert_file", "key_file")}
+            "workspace", "app_env", "app_id", "tls", "ca_file", "cert_file", "key_file")}
         if client is None:
             client = get_client(endpoint=base_url, api_key=api_key, **client_kw)
         super().__init__(client=client, tags=tags, metadata=meta, **kw)

@@ -34,7 +34,7 @@
 // environment, and replace lone surrogates in its strings); do not modify it afterwards.
 import { randomUUID } from "crypto";
 import { status as GrpcStatus } from "@grpc/grpc-js";
-import { ClientOptions, ResolvedOptions, resolveOptions } from "./config";
+import { ClientOptions, requestValueProblem, ResolvedOptions, resolveOptions } from "./config";
 import { GrpcTransport, Transport, CallError } from "./transport";
 import { toTimestamp } from "./struct";
 import { prepareEvent } from "./wellformed";
@@ -106,6 +106,11 @@ export class TracegateClient {
 
   constructor(options: ClientOptions = {}, transport?: Transport) {
     this.options = resolveOptions(options);
+    const appIdProblem = this.options.appId ? requestValueProblem(this.options.appId) : "";
+    if (appIdProblem) {
+      this.options.logger.warn(`appId (TRACEGATE_APP_ID) ${appIdProblem}; it is not sent`);
+      this.options.appId = "";
+    }
     this.transport = transport ?? new GrpcTransport(this.options);
     if (this.options.enabled && !this.options.apiKey && !transport) {
       this.warnMisconfigured("no API key (set TRACEGATE_API_KEY); events will be dropped");
@@ -237,7 +242,8 @@ export class TracegateClient {
   private take(): TraceEvent[] {
     const limit = Math.min(this.queue.length, this.head + this.options.batchSize);
     let end = this.head;
-    let bytes = 64 + Buffer.byteLength(this.options.workspace); // default_workspace, batch_id
+    // default_workspace, batch_id, app_id
+    let bytes = 64 + Buffer.byteLength(this.options.workspace) + Buffer.byteLength(this.options.appId);
     while (end < limit) {
       const n = this.eventBytes(this.queue[end]);
       if (end > this.head && bytes + n > this.options.maxBatchBytes) break;
@@ -325,7 +331,10 @@ export class TracegateClient {
       let res: IngestResponse;
       try {
         res = await this.transport.ingest(
-          { events: batch.events, defaultWorkspace: this.options.workspace, batchId: String(++this.batchSeq) },
+          {
+            events: batch.events, defaultWorkspace: this.options.workspace, batchId: String(++this.batchSeq),
+            appId: this.options.appId,
+          },
           this.options.timeoutMs,
         );
       } catch (e) {

@@ -4,6 +4,7 @@
 //   TRACEGATE_API_KEY    gateway API key ("tg_..."), sent as "authorization: Bearer <key>"
 //   TRACEGATE_WORKSPACE  default workspace of the events     (default "default")
 //   APP_ENV              environment stamped on events that leave it empty
+//   TRACEGATE_APP_ID     app id sent as IngestRequest.app_id (the gateway's tag app:<id>)
 //   TRACEGATE_TLS        "1"/"true" to use TLS (also implied by the three files below)
 //   TRACEGATE_CA_FILE    PEM roots (default: the system roots)
 //   TRACEGATE_CERT_FILE, TRACEGATE_KEY_FILE   client certificate and key (mTLS)
@@ -31,6 +32,10 @@ export interface ClientOptions {
   workspace?: string;
   /** Langfuse environment for events that set none (lower case [a-z0-9_-], <= 40 chars). */
   environment?: string;
+  /** Sent as IngestRequest.app_id on every request: with enrichment on, the gateway tags the
+   *  trace `app:<appId>` and sets its metadata app_id. At most 200 bytes (UTF-8), no control
+   *  characters; an invalid id is logged once and not sent. */
+  appId?: string;
   /** TLS: true (system roots), or file paths. Plaintext when absent/false. */
   tls?: boolean | TlsOptions;
   enabled?: boolean;
@@ -77,6 +82,19 @@ function truthy(v: string | undefined): boolean | undefined {
   return !["0", "false", "no", "off"].includes(v.toLowerCase());
 }
 
+const MAX_REQUEST_VALUE_BYTES = 200;
+
+/** Why the gateway would refuse `value` as IngestRequest.app_id ("" when it is fine): more
+ *  than 200 bytes of UTF-8, or a control character (below 0x20, or 0x7F). */
+export function requestValueProblem(value: string): string {
+  if (Buffer.byteLength(value, "utf8") > MAX_REQUEST_VALUE_BYTES) {
+    return `longer than ${MAX_REQUEST_VALUE_BYTES} characters`;
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(value)) return "must not contain control characters";
+  return "";
+}
+
 export const defaultLogger: Logger = {
   warn: (m) => console.warn("tracegate: " + m),
 };
@@ -104,6 +122,7 @@ export function resolveOptions(
     apiKey: o.apiKey ?? (env.TRACEGATE_API_KEY || ""),
     workspace: o.workspace ?? (env.TRACEGATE_WORKSPACE || "default"),
     environment: sanitizeEnvironment(o.environment ?? env.APP_ENV),
+    appId: o.appId ?? (env.TRACEGATE_APP_ID || ""),
     tls,
     enabled: o.enabled ?? truthy(env.TRACEGATE_ENABLED) ?? true,
     maxQueueSize: o.maxQueueSize ?? 100_000,

@@ -44,6 +44,8 @@ export interface TracegateHandlerOptions {
   /** The client to send through; one is created from clientOptions/env otherwise. */
   client?: TracegateClient;
   clientOptions?: ClientOptions;
+  /** clientOptions.appId for the client created here (else TRACEGATE_APP_ID). */
+  appId?: string;
   /** Trace name; default: the root run's name (or metadata.langfuse_trace_name). */
   traceName?: string;
   userId?: string;
@@ -102,7 +104,8 @@ export class TracegateCallbackHandler extends BaseCallbackHandler {
     super();
     this.awaitHandlers = true;
     this.opts = options;
-    this.client = options.client ?? new TracegateClient(options.clientOptions);
+    this.client = options.client ?? new TracegateClient(
+      options.appId === undefined ? options.clientOptions : { ...options.clientOptions, appId: options.appId });
     const tags: string[] = [];
     const env = this.client.options.environment;
     if (env) tags.push(`env:${env}`);

@@ -196,6 +196,41 @@ test("options come from the environment; arguments win", () => {
   assert.equal(sanitizeEnvironment("Bad Env"), "");
 });
 
+test("appId (else TRACEGATE_APP_ID) is sent on every request", async () => {
+  assert.equal(resolveOptions({}, { TRACEGATE_APP_ID: "from-env" }).appId, "from-env");
+  assert.equal(resolveOptions({ appId: "arg" }, { TRACEGATE_APP_ID: "from-env" }).appId, "arg");
+  const gw = new FakeGateway();
+  const log = new CapturingLogger();
+  const c = client(gw, log, { batchSize: 2, appId: "checkout-web" });
+  for (let i = 0; i < 5; i++) c.enqueue(span(i));
+  assert.equal(await c.flush(5000), true);
+  await c.shutdown();
+  assert.equal(gw.requests.length, 3);
+  assert.ok(gw.requests.every((r) => r.appId === "checkout-web"));
+  assert.deepEqual(log.lines, []);
+});
+
+test("an appId the gateway would refuse is logged once and not sent", async () => {
+  for (const bad of ["a\nb", "x".repeat(201), "é".repeat(101)]) {
+    const gw = new FakeGateway();
+    const log = new CapturingLogger();
+    const c = client(gw, log, { batchSize: 1, appId: bad });
+    c.enqueue(span(1));
+    c.enqueue(span(2));
+    assert.equal(await c.flush(5000), true);
+    await c.shutdown();
+    assert.equal(gw.requests.length, 2);
+    assert.ok(gw.requests.every((r) => !r.appId));
+    assert.equal(log.lines.filter((l) => l.includes("appId")).length, 1);
+  }
+  const gw = new FakeGateway();
+  const c = client(gw, new CapturingLogger(), { appId: "é".repeat(100) }); // 200 bytes: fine
+  c.enqueue(span(1));
+  assert.equal(await c.flush(5000), true);
+  await c.shutdown();
+  assert.equal(gw.requests[0].appId, "é".repeat(100));
+});
+
 // --- requests cut by size, too large, lone surrogates, calls refused for one event --------
 
 /** The encoded size of a request, as the real gateway would receive it. */

@@ -7,7 +7,10 @@ import * as net from "net";
 import * as path from "path";
 import { TracegateClient } from "../src/index";
 import type { TraceEvent } from "../src/proto";
-import { RecordingGateway, startRecordingGateway, TEST_API_KEY, TEST_WORKSPACE } from "../src/testing";
+import {
+  Gateway, gatewayConfig, RecordingGateway, startEmulator, startGateway, startRecordingGateway, TEST_API_KEY,
+  TEST_WORKSPACE,
+} from "../src/testing";
 import { CapturingLogger } from "./fakes";
 
 let rec: RecordingGateway;
@@ -202,4 +205,31 @@ test("20 events of 900 KB and a lone surrogate all arrive; the client stays on",
   const state = await rec.waitFor({ observations: 21 }, 60);
   const names = Object.values(state.observations).map((o) => o.name);
   assert.ok(names.includes("hi \uFFFD"), JSON.stringify(names));
+});
+
+test("appId becomes the trace's app:<id> tag and metadata app_id (enrichment on)", async () => {
+  // The shared recorder turns enrichment off; this test runs its own gateway with it on.
+  const emulator = await startEmulator();
+  let gateway: Gateway | undefined;
+  try {
+    const config = gatewayConfig(emulator.url).replace("enrich: false", "enrich: true");
+    assert.ok(config.includes("enrich: true"));
+    gateway = await startGateway(config);
+    const client = new TracegateClient({
+      endpoint: gateway.endpoint, apiKey: TEST_API_KEY, workspace: TEST_WORKSPACE, flushOnExit: false,
+      appId: "checkout-web",
+    });
+    assert.equal(client.enqueue({ trace: { id: "trace-app-id", name: "app-id-trace" } }), true);
+    assert.equal(await client.flush(30_000), true);
+    const stats = await client.shutdown();
+    assert.equal(stats.sent, 1);
+    const state = await emulator.waitFor({ traces: 1 }, 30);
+    const traces = Object.values(state.traces) as Array<{ tags: string[]; metadata: Record<string, unknown> }>;
+    assert.equal(traces.length, 1);
+    assert.ok(traces[0].tags.includes("app:checkout-web"), JSON.stringify(traces[0]));
+    assert.equal(traces[0].metadata.app_id, "checkout-web");
+  } finally {
+    await gateway?.stop();
+    await emulator.stop();
+  }
 });

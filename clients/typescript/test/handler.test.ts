@@ -116,3 +116,17 @@ test("logEvent and logMetric (the seed's tracer.log_event / log_metric)", async 
   assert.deepEqual(scores.map((s) => [s.name, s.traceId, s.numericValue ?? s.booleanValue]),
                    [["hit_rate", traceId, 0.75], ["grounded", traceId, true], ["standalone", traces[0].id, 1]]);
 });
+
+test("the handler passes appId on to the client it creates", async () => {
+  const handler = new TracegateCallbackHandler({
+    clientOptions: { endpoint: "127.0.0.1:1", apiKey: "k", flushOnExit: false, appId: "from-options" },
+    appId: "checkout-web",
+  });
+  assert.equal(handler.client.options.appId, "checkout-web");
+  await handler.client.shutdown(100);
+  const plain = new TracegateCallbackHandler({
+    clientOptions: { endpoint: "127.0.0.1:1", apiKey: "k", flushOnExit: false, appId: "from-options" },
+  });
+  assert.equal(plain.client.options.appId, "from-options");
+  await plain.client.shutdown(100);
+});

@@ -112,6 +112,10 @@ var (
 // (and counts) every event, so tracing can never break the host.
 func New(o Options) *Client {
 	o = o.withDefaults()
+	if problem := requestValueProblem(o.AppID); problem != "" {
+		o.Logger.Printf("AppID (TRACEGATE_APP_ID) %s; it is not sent", problem)
+		o.AppID = ""
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &Client{
 		opts: o, ctx: ctx, cancel: cancel, active: map[*batch]struct{}{},
@@ -340,7 +344,7 @@ func (c *Client) deliver(b *batch) {
 		}
 		events := b.events
 		c.batchSeq++
-		req := &pb.IngestRequest{DefaultWorkspace: c.opts.Workspace, BatchId: c.batchSeq}
+		req := &pb.IngestRequest{DefaultWorkspace: c.opts.Workspace, BatchId: c.batchSeq, AppId: c.opts.AppID}
 		c.mu.Unlock()
 		if repair {
 			repairUTF8(events)

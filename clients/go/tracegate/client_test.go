@@ -22,6 +22,7 @@ import (
 type fakeGateway struct {
 	mu       sync.Mutex
 	requests [][]string // event ids per request
+	appIDs   []string   // IngestRequest.app_id per request
 	answer   func(req *pb.IngestRequest, n int) (*pb.IngestResponse, error)
 	closed   int
 }
@@ -33,6 +34,7 @@ func (f *fakeGateway) Ingest(ctx context.Context, req *pb.IngestRequest) (*pb.In
 	}
 	f.mu.Lock()
 	f.requests = append(f.requests, ids)
+	f.appIDs = append(f.appIDs, req.AppId)
 	n := len(f.requests)
 	f.mu.Unlock()
 	if f.answer == nil {
@@ -352,6 +354,70 @@ func TestOptionsFromEnv(t *testing.T) {
 	}
 	if tracegate.SanitizeEnvironment("langfuse-x") != "" || tracegate.SanitizeEnvironment("Bad Env") != "" {
 		t.Fatal("invalid environments must be dropped")
+	}
+}
+
+func TestAppIDSentOnEveryRequest(t *testing.T) {
+	t.Setenv("TRACEGATE_APP_ID", "from-env")
+	if got := tracegate.OptionsFromEnv().AppID; got != "from-env" {
+		t.Fatalf("OptionsFromEnv().AppID = %q", got)
+	}
+	f := &fakeGateway{}
+	log := &captureLogger{}
+	c := newClient(t, f, log, func(o *tracegate.Options) { o.BatchSize = 2; o.AppID = "checkout-web" })
+	for i := 0; i < 5; i++ {
+		c.Enqueue(span("t", fmt.Sprintf("o%d", i)))
+	}
+	if err := c.Flush(ctxFor(t, 10*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	c.Shutdown(ctxFor(t, 5*time.Second))
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.appIDs) != 3 {
+		t.Fatalf("requests: %d", len(f.appIDs))
+	}
+	for _, id := range f.appIDs {
+		if id != "checkout-web" {
+			t.Fatalf("app ids %q", f.appIDs)
+		}
+	}
+	if len(log.lines) != 0 {
+		t.Fatalf("log: %q", log.lines)
+	}
+}
+
+func TestInvalidAppIDLoggedOnceNotSent(t *testing.T) {
+	for _, bad := range []string{"a\nb", strings.Repeat("x", 201), strings.Repeat("é", 101)} {
+		f := &fakeGateway{}
+		log := &captureLogger{}
+		c := newClient(t, f, log, func(o *tracegate.Options) { o.BatchSize = 1; o.AppID = bad })
+		c.Enqueue(span("t", "o1"))
+		c.Enqueue(span("t", "o2"))
+		if err := c.Flush(ctxFor(t, 10*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		c.Shutdown(ctxFor(t, 5*time.Second))
+		f.mu.Lock()
+		if len(f.appIDs) != 2 || f.appIDs[0] != "" || f.appIDs[1] != "" {
+			t.Errorf("%q: app ids sent %q", bad, f.appIDs)
+		}
+		f.mu.Unlock()
+		if n := len(log.matching("AppID")); n != 1 {
+			t.Errorf("%q: %d warnings, want 1: %q", bad, n, log.lines)
+		}
+	}
+	f := &fakeGateway{}
+	c := newClient(t, f, &captureLogger{}, func(o *tracegate.Options) { o.AppID = strings.Repeat("é", 100) })
+	c.Enqueue(span("t", "o1"))
+	if err := c.Flush(ctxFor(t, 10*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	c.Shutdown(ctxFor(t, 5*time.Second))
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.appIDs) != 1 || f.appIDs[0] != strings.Repeat("é", 100) {
+		t.Fatalf("a 200-byte id must be sent: %q", f.appIDs)
 	}
 }
 

@@ -1,6 +1,7 @@
 package tracegate
 
 import (
+	"fmt"
 	"log"
 	"os"
 	"regexp"
@@ -24,11 +25,16 @@ type TLSOptions struct {
 
 // Options configure a Client. Zero values take the defaults noted on each field;
 // OptionsFromEnv fills the connection fields from the environment.
+//
+// AppID goes on every IngestRequest: with enrichment on, the gateway tags the trace
+// app:<AppID> and sets its metadata app_id. Like the gateway, the client takes at most 200
+// bytes and no control characters; an invalid AppID is logged once and not sent.
 type Options struct {
 	Endpoint    string      // host:port; default 127.0.0.1:50051
 	APIKey      string      // gateway API key, sent as "authorization: Bearer <key>"
 	Workspace   string      // default workspace of the events; default "default"
 	Environment string      // stamped on events that set none (lower case [a-z0-9_-], <= 40)
+	AppID       string      // IngestRequest.app_id of every request (tag app:<id>)
 	TLS         *TLSOptions // nil: plaintext
 	Disabled    bool        // a no-op client that counts every event as dropped
 
@@ -47,7 +53,7 @@ type Options struct {
 
 // OptionsFromEnv reads
 //
-//	TRACEGATE_ENDPOINT, TRACEGATE_API_KEY, TRACEGATE_WORKSPACE, APP_ENV,
+//	TRACEGATE_ENDPOINT, TRACEGATE_API_KEY, TRACEGATE_WORKSPACE, APP_ENV, TRACEGATE_APP_ID,
 //	TRACEGATE_TLS ("1"/"true"), TRACEGATE_CA_FILE, TRACEGATE_CERT_FILE, TRACEGATE_KEY_FILE,
 //	TRACEGATE_ENABLED ("0"/"false" disables the client).
 //
@@ -58,6 +64,7 @@ func OptionsFromEnv() Options {
 		APIKey:      os.Getenv("TRACEGATE_API_KEY"),
 		Workspace:   os.Getenv("TRACEGATE_WORKSPACE"),
 		Environment: os.Getenv("APP_ENV"),
+		AppID:       os.Getenv("TRACEGATE_APP_ID"),
 	}
 	files := TLSOptions{
 		CAFile:   os.Getenv("TRACEGATE_CA_FILE"),
@@ -100,6 +107,23 @@ func SanitizeEnvironment(env string) string {
 		return ""
 	}
 	return e
+}
+
+// maxRequestValueBytes is the gateway's limit for IngestRequest.app_id and request_id.
+const maxRequestValueBytes = 200
+
+// requestValueProblem says why the gateway would refuse v as IngestRequest.app_id ("" when
+// it is fine): more than 200 bytes, or a control character (below 0x20, or 0x7F).
+func requestValueProblem(v string) string {
+	if len(v) > maxRequestValueBytes {
+		return fmt.Sprintf("longer than %d characters", maxRequestValueBytes)
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] < 0x20 || v[i] == 0x7F {
+			return "must not contain control characters"
+		}
+	}
+	return ""
 }
 
 func (o Options) withDefaults() Options {

@@ -292,3 +292,51 @@ func TestLargeEventsAndInvalidUTF8Arrive(t *testing.T) {
 		t.Fatalf("stored %d, names %v", st.Counts["observations"], names)
 	}
 }
+
+// The shared recording turns enrichment off; this test runs its own gateway with it on, so
+// that the gateway stamps the tag app:<id> and the metadata app_id from the request's app_id.
+func TestAppIDBecomesAppTagAndMetadata(t *testing.T) {
+	emu, err := tracegatetest.StartEmulator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer emu.Stop()
+	config := strings.Replace(tracegatetest.GatewayConfig(emu.URL(), "127.0.0.1:0"), "enrich: false", "enrich: true", 1)
+	if !strings.Contains(config, "enrich: true") {
+		t.Fatal("the harness config has no enrich setting to turn on")
+	}
+	gw, err := tracegatetest.StartGateway(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gw.Stop()
+	c := tracegate.New(tracegate.Options{Endpoint: gw.Endpoint(), APIKey: tracegatetest.APIKey,
+		Workspace: tracegatetest.Workspace, AppID: "checkout-web"})
+	c.Enqueue(&pb.TraceEvent{Payload: &pb.TraceEvent_Trace{Trace: &pb.Trace{Id: "trace-app-id", Name: "app-id-trace"}}})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := c.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := c.Shutdown(ctx); st.Sent != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	state, err := emu.WaitFor(map[string]int{"traces": 1}, 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(state.Traces) != 1 {
+		t.Fatalf("traces: %v", state.Traces)
+	}
+	for _, tr := range state.Traces {
+		tags, _ := tr["tags"].([]any)
+		found := false
+		for _, tag := range tags {
+			found = found || tag == "app:checkout-web"
+		}
+		meta, _ := tr["metadata"].(map[string]any)
+		if !found || meta["app_id"] != "checkout-web" {
+			t.Fatalf("trace without app:checkout-web / metadata app_id: %v", tr)
+		}
+	}
+}

@@ -51,6 +51,7 @@ class FakeGateway final : public tracegate::v1::IngestService::Service {
     absl::MutexLock lock(&mu_);
     ++calls_;
     request_bytes_.push_back(req->ByteSizeLong());
+    app_ids_.push_back(req->app_id());
     auto md = ctx->client_metadata().find("authorization");
     if (md != ctx->client_metadata().end())
       keys_.insert(std::string(md->second.data(), md->second.size()));
@@ -80,6 +81,28 @@ class FakeGateway final : public tracegate::v1::IngestService::Service {
     return grpc::Status::OK;
   }
 
+  // Answers every request of the stream: each event ACCEPTED.
+  grpc::Status IngestStream(
+      grpc::ServerContext*,
+      grpc::ServerReaderWriter<IngestResponse, IngestRequest>* stream) override {
+    IngestRequest req;
+    while (stream->Read(&req)) {
+      IngestResponse resp;
+      resp.set_batch_id(req.batch_id());
+      for (const TraceEvent& ev : req.events()) {
+        auto* r = resp.add_results();
+        r->set_event_id(ev.event_id());
+        r->set_status(tracegate::v1::EVENT_STATUS_ACCEPTED);
+      }
+      {
+        absl::MutexLock lock(&mu_);
+        stream_app_ids_.push_back(req.app_id());
+      }
+      if (!stream->Write(resp)) break;
+    }
+    return grpc::Status::OK;
+  }
+
   absl::Mutex mu_;
   std::map<std::string, int> received_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, int> reject_ ABSL_GUARDED_BY(mu_);
@@ -87,6 +110,8 @@ class FakeGateway final : public tracegate::v1::IngestService::Service {
   std::set<std::string> keys_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, TraceEvent> events_ ABSL_GUARDED_BY(mu_);  // last received, by id
   std::vector<size_t> request_bytes_ ABSL_GUARDED_BY(mu_);          // of the calls answered
+  std::vector<std::string> app_ids_ ABSL_GUARDED_BY(mu_);           // IngestRequest.app_id, unary
+  std::vector<std::string> stream_app_ids_ ABSL_GUARDED_BY(mu_);    // the same, streamed
   int calls_ ABSL_GUARDED_BY(mu_) = 0;
   int fail_calls_ ABSL_GUARDED_BY(mu_) = 0;
   grpc::StatusCode fail_code_ = grpc::StatusCode::UNAVAILABLE;
@@ -484,6 +509,74 @@ TEST(BatchingClientTest, InvalidEnvironmentIsNotStamped) {
   ASSERT_TRUE(client->Flush(absl::Seconds(10)));
   absl::MutexLock lock(&gw.mu_);
   EXPECT_EQ(gw.events_["e0"].observation().environment(), "");
+}
+
+TEST(BatchingClientTest, AppIdFromEnvironmentIsSentOnEveryRequest) {
+  FakeGateway gw;
+  setenv("TRACEGATE_APP_ID", "checkout-web", 1);
+  BatchingClientOptions env_opts = BatchingClientOptions::FromEnv();
+  unsetenv("TRACEGATE_APP_ID");
+  EXPECT_EQ(env_opts.client.app_id, "checkout-web");
+  Logs logs;
+  auto opts = Options(gw.endpoint(), &logs);
+  opts.client.app_id = env_opts.client.app_id;
+  opts.max_batch_events = 2;
+  opts.linger = absl::Hours(1);
+  auto client = *BatchingClient::Create(opts);
+  for (int i = 0; i < 5; ++i) client->Enqueue(Span(i));
+  ASSERT_TRUE(client->Flush(absl::Seconds(10)));
+  EXPECT_EQ(client->counters().sent, 5u);
+  EXPECT_EQ(logs.Count("app_id"), 0);
+  absl::MutexLock lock(&gw.mu_);
+  EXPECT_THAT(gw.app_ids_, testing::ElementsAre("checkout-web", "checkout-web", "checkout-web"));
+}
+
+TEST(BatchingClientTest, InvalidAppIdIsLoggedOnceAndNotSent) {
+  for (const std::string& bad :
+       {std::string("a\nb"), std::string("x\x7f"), std::string(201, 'x')}) {
+    FakeGateway gw;
+    Logs logs;
+    auto opts = Options(gw.endpoint(), &logs);
+    opts.client.app_id = bad;
+    opts.max_batch_events = 1;
+    auto client = *BatchingClient::Create(opts);
+    client->Enqueue(Span(0));
+    client->Enqueue(Span(1));
+    ASSERT_TRUE(client->Flush(absl::Seconds(10)));
+    EXPECT_EQ(client->counters().sent, 2u);
+    EXPECT_EQ(logs.Count("app_id"), 1) << bad;
+    absl::MutexLock lock(&gw.mu_);
+    EXPECT_THAT(gw.app_ids_, testing::ElementsAre("", "")) << bad;
+  }
+  FakeGateway gw;
+  Logs logs;
+  auto opts = Options(gw.endpoint(), &logs);
+  opts.client.app_id = std::string(200, 'x');  // the limit itself is fine
+  auto client = *BatchingClient::Create(opts);
+  client->Enqueue(Span(0));
+  ASSERT_TRUE(client->Flush(absl::Seconds(10)));
+  absl::MutexLock lock(&gw.mu_);
+  EXPECT_THAT(gw.app_ids_, testing::ElementsAre(std::string(200, 'x')));
+}
+
+TEST(ClientTest, AppIdIsStampedOnUnaryAndStreamedRequests) {
+  FakeGateway gw;
+  ClientOptions opts;
+  opts.endpoint = gw.endpoint();
+  opts.api_key = "tg_unit";
+  opts.app_id = "checkout-web";
+  auto client = *Client::Create(opts);
+  IngestRequest plain, own;
+  *plain.add_events() = Span(0);
+  *own.add_events() = Span(1);
+  own.set_app_id("its-own");
+  ASSERT_TRUE(client->Send(plain).ok());
+  ASSERT_TRUE(client->Send(own).ok());
+  auto streamed = client->SendStream({plain, own});
+  ASSERT_TRUE(streamed.ok()) << streamed.status();
+  absl::MutexLock lock(&gw.mu_);
+  EXPECT_THAT(gw.app_ids_, testing::ElementsAre("checkout-web", "its-own"));
+  EXPECT_THAT(gw.stream_app_ids_, testing::ElementsAre("checkout-web", "its-own"));
 }
 
 TEST(BatchingClientTest, ClientGoingOutOfScopeDeliversWhatItBuffered) {

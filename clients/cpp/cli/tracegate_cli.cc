@@ -13,9 +13,10 @@
 //
 // Connection flags (or env): --endpoint (TRACEGATE_ENDPOINT, default 127.0.0.1:50051),
 // --api_key (TRACEGATE_API_KEY), --workspace (TRACEGATE_WORKSPACE), --tls, --ca_file,
-// --cert_file, --key_file, --timeout. Output: "<event_id> ACCEPTED|DUPLICATE" or
-// "<event_id> REJECTED <CODE> <reason>". Exit 0: nothing rejected; 1: some event rejected;
-// 2: the call failed or the input is bad.
+// --cert_file, --key_file, --timeout, --app_id (TRACEGATE_APP_ID: the app_id of every
+// request, for the tag app:<id>; an invalid one is not sent). Output:
+// "<event_id> ACCEPTED|DUPLICATE" or "<event_id> REJECTED <CODE> <reason>". Exit 0: nothing
+// rejected; 1: some event rejected; 2: the call failed or the input is bad.
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -44,6 +45,8 @@ std::string Env(const char* name, const char* dflt) {
 ABSL_FLAG(std::string, endpoint, Env("TRACEGATE_ENDPOINT", "127.0.0.1:50051"), "host:port");
 ABSL_FLAG(std::string, api_key, Env("TRACEGATE_API_KEY", ""), "gateway API key");
 ABSL_FLAG(std::string, workspace, Env("TRACEGATE_WORKSPACE", "default"), "default workspace");
+ABSL_FLAG(std::string, app_id, Env("TRACEGATE_APP_ID", ""),
+          "app id sent as IngestRequest.app_id (tag app:<id>)");
 ABSL_FLAG(bool, tls, false, "use TLS");
 ABSL_FLAG(std::string, ca_file, "", "PEM CA bundle for TLS");
 ABSL_FLAG(std::string, cert_file, "", "client certificate (mTLS)");
@@ -334,6 +337,7 @@ int main(int argc, char** argv) {
   opts.cert_file = absl::GetFlag(FLAGS_cert_file);
   opts.key_file = absl::GetFlag(FLAGS_key_file);
   opts.timeout = absl::GetFlag(FLAGS_timeout);
+  opts.app_id = absl::GetFlag(FLAGS_app_id);
   if (opts.api_key.empty()) {
     std::cerr << "no API key: set TRACEGATE_API_KEY or --api_key\n";
     return 2;

@@ -228,6 +228,7 @@ BatchingClientOptions BatchingClientOptions::FromEnv() {
   o.client.ca_file = Env("TRACEGATE_CA_FILE");
   o.client.cert_file = Env("TRACEGATE_CERT_FILE");
   o.client.key_file = Env("TRACEGATE_KEY_FILE");
+  o.client.app_id = Env("TRACEGATE_APP_ID");
   o.default_workspace = Env("TRACEGATE_WORKSPACE", "default");
   o.environment = Env("APP_ENV");
   return o;
@@ -242,6 +243,10 @@ absl::StatusOr<std::unique_ptr<BatchingClient>> BatchingClient::Create(
   options.max_batch_events = std::max<size_t>(1, options.max_batch_events);
   options.max_batch_bytes = std::max<size_t>(1, options.max_batch_bytes);
   options.environment = SanitizeEnvironment(options.environment);
+  if (std::string problem = AppIdProblem(options.client.app_id); !problem.empty()) {
+    options.log(absl::StrCat("app_id (TRACEGATE_APP_ID) ", problem, "; it is not sent"));
+    options.client.app_id.clear();
+  }
   std::unique_ptr<Client> client;
   if (!options.client.api_key.empty()) {
     auto created = Client::Create(options.client);
@@ -386,6 +391,7 @@ void BatchingClient::Deliver(std::vector<TraceEvent> pending) {
     IngestRequest request;
     request.set_default_workspace(options_.default_workspace);
     request.set_batch_id(++batch_id_);
+    request.set_app_id(options_.client.app_id);
     // The first events that fit in batch_bytes_ (at least one) make this request.
     size_t bytes = request.ByteSizeLong();
     size_t n = 0;

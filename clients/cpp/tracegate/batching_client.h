@@ -56,7 +56,7 @@
 namespace tracegate::client {
 
 struct BatchingClientOptions {
-  ClientOptions client;  // endpoint, api_key, TLS, per-call timeout
+  ClientOptions client;  // endpoint, api_key, TLS, per-call timeout, app_id
   std::string default_workspace = "default";
   size_t max_queue_events = 10000;
   size_t max_batch_events = 100;
@@ -73,6 +73,7 @@ struct BatchingClientOptions {
   std::function<void(absl::string_view)> log;
 
   // TRACEGATE_ENDPOINT, TRACEGATE_API_KEY, TRACEGATE_WORKSPACE, APP_ENV (environment),
+  // TRACEGATE_APP_ID (client.app_id: sent as IngestRequest.app_id on every request),
   // TRACEGATE_TLS (1/true), TRACEGATE_CA_FILE, TRACEGATE_CERT_FILE, TRACEGATE_KEY_FILE;
   // defaults otherwise.
   static BatchingClientOptions FromEnv();

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "absl/container/flat_hash_map.h"
@@ -17,7 +18,20 @@ absl::Status FromGrpc(const grpc::Status& st) {
   return absl::Status(static_cast<absl::StatusCode>(st.error_code()), st.error_message());
 }
 
+constexpr size_t kMaxAppIdBytes = 200;  // the gateway's limit for app_id and request_id
+
 }  // namespace
+
+std::string AppIdProblem(absl::string_view value) {
+  if (value.size() > kMaxAppIdBytes) {
+    return absl::StrCat("longer than ", kMaxAppIdBytes, " characters");
+  }
+  for (char c : value) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7F) return "must not contain control characters";
+  }
+  return "";
+}
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -27,7 +41,12 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return ss.str();
 }
 
-absl::StatusOr<std::unique_ptr<Client>> Client::Create(const ClientOptions& options) {
+absl::StatusOr<std::unique_ptr<Client>> Client::Create(const ClientOptions& given) {
+  ClientOptions options = given;
+  if (std::string problem = AppIdProblem(options.app_id); !problem.empty()) {
+    std::cerr << "tracegate: app_id (TRACEGATE_APP_ID) " << problem << "; it is not sent\n";
+    options.app_id.clear();
+  }
   std::shared_ptr<grpc::ChannelCredentials> creds;
   if (options.tls) {
     grpc::SslCredentialsOptions ssl;
@@ -71,12 +90,23 @@ absl::StatusOr<tracegate::v1::IngestResponse> Client::Send(
   return Send(request, options_.timeout);
 }
 
+void Client::StampAppId(tracegate::v1::IngestRequest& request) const {
+  if (request.app_id().empty()) request.set_app_id(options_.app_id);
+}
+
 absl::StatusOr<tracegate::v1::IngestResponse> Client::Send(
     const tracegate::v1::IngestRequest& request, absl::Duration timeout) {
   grpc::ClientContext ctx;
   Prepare(ctx, timeout);
   tracegate::v1::IngestResponse response;
-  grpc::Status st = stub_->Ingest(&ctx, request, &response);
+  grpc::Status st;
+  if (!options_.app_id.empty() && request.app_id().empty()) {
+    tracegate::v1::IngestRequest stamped = request;
+    StampAppId(stamped);
+    st = stub_->Ingest(&ctx, stamped, &response);
+  } else {
+    st = stub_->Ingest(&ctx, request, &response);
+  }
   if (!st.ok()) return FromGrpc(st);
   return response;
 }
@@ -90,6 +120,7 @@ absl::StatusOr<std::vector<tracegate::v1::IngestResponse>> Client::SendStream(
   for (size_t i = 0; i < requests.size(); ++i) {
     tracegate::v1::IngestRequest r = requests[i];
     r.set_batch_id(i + 1);
+    StampAppId(r);
     index[i + 1] = i;
     if (!stream->Write(r)) break;
   }

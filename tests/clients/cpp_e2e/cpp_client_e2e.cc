@@ -10,6 +10,8 @@
 //   --mode=awkward --events=N: N spans of 900 KB each (together far over the gateway's
 //                  16 MiB request limit), then one whose name is not valid UTF-8 and one
 //                  without an event_id; Flush, print the counters.
+//   --mode=trace   one Trace event (id --trace_id, name "cpp-trace"); Flush, print the
+//                  counters (with TRACEGATE_APP_ID: the app_id test).
 // Each report is one JSON line: {"phase": ..., "accepted": k, "sent": ..., "dropped": ...}.
 // Exit 0 unless a Flush that should succeed did not.
 #include <cstdio>
@@ -24,7 +26,7 @@
 #include "absl/time/clock.h"
 #include "tracegate/batching_client.h"
 
-ABSL_FLAG(std::string, mode, "burst", "burst | outage | awkward");
+ABSL_FLAG(std::string, mode, "burst", "burst | outage | awkward | trace");
 ABSL_FLAG(int, threads, 4, "producer threads (burst)");
 ABSL_FLAG(int, events, 10000, "events to enqueue");
 ABSL_FLAG(int, queue, 20000, "max_queue_events");
@@ -93,6 +95,16 @@ int main(int argc, char** argv) {
     }
     const bool ok = (*client)->Flush(absl::Seconds(60));
     Report("burst", total, (*client)->counters());
+    return ok ? 0 : 1;
+  }
+  if (absl::GetFlag(FLAGS_mode) == "trace") {
+    tracegate::v1::TraceEvent ev;
+    ev.set_event_id(absl::StrCat("cpp-trace-", trace_id));
+    ev.mutable_trace()->set_id(trace_id);
+    ev.mutable_trace()->set_name("cpp-trace");
+    const int accepted = (*client)->Enqueue(std::move(ev));
+    const bool ok = (*client)->Flush(absl::Seconds(30));
+    Report("trace", accepted, (*client)->counters());
     return ok ? 0 : 1;
   }
   if (absl::GetFlag(FLAGS_mode) == "awkward") {

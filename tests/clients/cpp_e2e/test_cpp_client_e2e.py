@@ -82,3 +82,21 @@ def test_large_events_invalid_utf8_and_missing_event_id(tracegate_recorder):
         ["work-%d" % i for i in range(1, 21)] + ["bad-\ufffd-name", "work-22"])
     assert {o["environment"] for o in stored} == {"staging"}
     assert sum(len(o.get("statusMessage") or "") for o in stored) == 20 * 900_000
+
+
+def test_app_id_from_the_environment_becomes_the_app_tag_and_metadata():
+    # The recorder fixture turns enrichment off; this test runs its own gateway with it on,
+    # so that the gateway stamps app:<id> and the metadata app_id from the request's app_id.
+    from tracegate.testing import Recorder
+    privacy = "privacy:\n  user_id: keep\n  capture: full\n  enrich: true\n"
+    with Recorder(extra_config=privacy) as rec:
+        trace_id = events.new_id()
+        out = subprocess.run([DRIVER, "--mode=trace", "--trace_id=" + trace_id],
+                             env=dict(os.environ, TRACEGATE_APP_ID="checkout-web", **rec.env()),
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stdout + out.stderr
+        report = json.loads(out.stdout.strip().splitlines()[-1])
+        assert (report["accepted"], report["sent"], report["rejected"]) == (1, 1, 0), report
+        trace = rec.wait_trace(name="cpp-trace", timeout=30)
+    assert "app:checkout-web" in trace["tags"], trace
+    assert trace["metadata"]["app_id"] == "checkout-web", trace

@@ -409,3 +409,15 @@ def test_call_refused_for_one_event_loses_only_that_event(fake_gateway, make_cli
     assert fake_gateway.calls <= 2 * 4 + 2  # bisected: about two calls per halving
     refused = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
     assert len(refused) == 1 and "PERMISSION_DENIED" in refused[0], refused
+
+
+def test_langchain_handlers_pass_app_id_to_the_client_they_create():
+    from tracegate.langchain import LangfuseTracer, TracegateCallbackHandler
+    handler = TracegateCallbackHandler(endpoint="127.0.0.1:1", api_key="k", app_id="lc-app")
+    tracer = LangfuseTracer(base_url="127.0.0.1:1", api_key="k", app_id="lc-tracer")
+    try:
+        assert handler.client.config.app_id == "lc-app"
+        assert tracer.client.config.app_id == "lc-tracer"
+    finally:
+        handler.client.shutdown(timeout=1)
+        tracer.client.shutdown(timeout=1)

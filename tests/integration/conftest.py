@@ -1,5 +1,6 @@
-"""Fixtures for the end-to-end tests: a Langfuse emulator (tests/emulator) per module and a
-gateway factory whose processes are stopped after each test."""
+"""Fixtures for the end-to-end tests: a Langfuse emulator (tests/emulator) per module, a
+gateway factory whose processes are stopped after each test, and a redis-server with AOF per
+test for the Redis tests."""
 
 import os
 import sys
@@ -12,6 +13,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "emulator"))
 
 import emu_harness  # noqa: E402
 import gateway_harness  # noqa: E402
+import redis_harness  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -41,3 +43,10 @@ def start_gateway():
     yield start
     for gw in started:
         gw.stop(timeout=20)
+
+
+@pytest.fixture
+def redis():
+    server = redis_harness.RedisServer(aof=True)
+    yield server
+    server.close()

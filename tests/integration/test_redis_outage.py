@@ -11,22 +11,13 @@ import tempfile
 import time
 import urllib.request
 
-import pytest
-
 import emu_harness
 from gateway_harness import OTHER_KEY, results, send_events, wait_for
-from redis_harness import (RedisServer, delivered_spans, free_port, obs_id, read_records,
+from redis_harness import (delivered_spans, free_port, obs_id, read_records,
                            redis_config, send_ok, span_events)
 
 EXPORT = {"linger": "50ms", "initial_backoff": "100ms", "max_backoff": "500ms",
           "max_batch_events": 500}
-
-
-@pytest.fixture
-def redis():
-    server = RedisServer(aof=True)
-    yield server
-    server.close()
 
 
 def rss_kib(pid: int) -> int:

@@ -6,22 +6,13 @@ import signal
 import threading
 import time
 
-import pytest
-
 import emu_harness
 from gateway_harness import results, send_events, wait_for
-from redis_harness import (RedisServer, consumer_of, delivered_spans, obs_id,
+from redis_harness import (consumer_of, delivered_spans, obs_id,
                            pending_entries, redis_config, send_ok, span_events)
 
 EXPORT = {"linger": "50ms", "initial_backoff": "100ms", "max_backoff": "500ms",
           "max_batch_events": 200}
-
-
-@pytest.fixture
-def redis():
-    server = RedisServer(aof=True)
-    yield server
-    server.close()
 
 
 class Load:
